@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! rstkey host tool.
+//!
+//! `cargo xtask <subcommand>`:
+//!
+//! - `setup`: install the toolchain and fetch the Linux 7.3 source (idempotent);
+//! - `build`: overlay the project on a copy of the pristine tree and build it;
+//! - `vm`: boot the build in QEMU with a virtio-crypto device;
+//! - `test`: setup, build, boot and run every suite, then summarise.
+
+mod build;
+mod cpio;
+mod ktap;
+mod paths;
+mod setup;
+mod test;
+mod util;
+mod vm;
+
+use std::process::ExitCode;
+
+const USAGE: &str = "\
+usage: cargo xtask <command> [options]
+
+commands:
+  setup                 install packages, bindgen and the Linux 7.3 source (idempotent)
+  build                 apply the overlay and build bzImage + modules (incremental)
+  vm [options]          boot the build in QEMU (setup and build first)
+      --exec CMD        run CMD as root in the guest, stream its output, exit with its status
+      --share DIR       make host DIR readable and writable in the guest at /mnt/share
+      --no-build        boot what was built last, without setup and build
+      --timeout SECS    kill the guest after SECS seconds (default: none for a shell, 1800 with --exec)
+  test [options]        setup + build + boot + run all suites, print `N passed, N failed`
+      --no-build        test what was built last
+
+environment:
+  RSTKEY_CACHE          where the source, the build and the logs live (default /var/cache/rstkey)
+";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let Some(cmd) = args.first() else {
+        eprint!("{USAGE}");
+        return ExitCode::from(2);
+    };
+    let rest = &args[1..];
+    let result = match cmd.as_str() {
+        "setup" => no_args(rest).and_then(|()| setup::run().map(|_| 0)),
+        "build" => no_args(rest).and_then(|()| {
+            let tools = setup::run()?;
+            build::run(&tools).map(|_| 0)
+        }),
+        "vm" => vm::main(rest),
+        "test" => test::main(rest),
+        "-h" | "--help" | "help" => {
+            print!("{USAGE}");
+            Ok(0)
+        }
+        other => Err(format!("unknown command `{other}`\n\n{USAGE}")),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("xtask: error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn no_args(rest: &[String]) -> Result<(), String> {
+    match rest.first() {
+        None => Ok(()),
+        Some(a) => Err(format!("unexpected argument `{a}`\n\n{USAGE}")),
+    }
+}

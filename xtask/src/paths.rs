@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Where things live: the repository and the cache outside it.
+//!
+//! The cache (`$RSTKEY_CACHE`, default `/var/cache/rstkey`) holds:
+//!
+//! ```text
+//! dl/          the downloaded linux-source-7.3 package
+//! apt/         the private apt configuration used to fetch it
+//! tools/       bindgen-cli, installed with `cargo install --root`
+//! src/pristine the extracted kernel tree, never modified
+//! tree/        a copy of the pristine tree with the overlay applied
+//! build/       the kernel build output (`make O=`)
+//! staging/     `make modules_install` output for the guest
+//! logs/        full logs of every long step
+//! run/         one directory per VM boot (control share, console log)
+//! ```
+
+use std::path::PathBuf;
+
+/// All paths the host tool uses.
+pub struct Paths {
+    /// The repository root.
+    pub repo: PathBuf,
+    /// The cache root.
+    pub cache: PathBuf,
+}
+
+impl Paths {
+    /// Finds the repository (the parent of the xtask crate) and the cache.
+    pub fn get() -> Self {
+        let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .parent()
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("."));
+        let cache = std::env::var_os("RSTKEY_CACHE")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("/var/cache/rstkey"));
+        Paths { repo, cache }
+    }
+
+    /// Downloaded packages.
+    pub fn dl(&self) -> PathBuf {
+        self.cache.join("dl")
+    }
+
+    /// Private apt configuration and state.
+    pub fn apt(&self) -> PathBuf {
+        self.cache.join("apt")
+    }
+
+    /// Host tools installed by `setup` (bindgen).
+    pub fn tools(&self) -> PathBuf {
+        self.cache.join("tools")
+    }
+
+    /// The pristine kernel tree.
+    pub fn pristine(&self) -> PathBuf {
+        self.cache.join("src/pristine")
+    }
+
+    /// Stamp naming the package the pristine tree was extracted from.
+    pub fn pristine_stamp(&self) -> PathBuf {
+        self.cache.join("src/pristine.stamp")
+    }
+
+    /// The overlaid kernel tree.
+    pub fn tree(&self) -> PathBuf {
+        self.cache.join("tree")
+    }
+
+    /// Stamp naming the pristine tree the overlaid tree was copied from.
+    pub fn tree_stamp(&self) -> PathBuf {
+        self.cache.join("tree.stamp")
+    }
+
+    /// The list of files the overlay last wrote into the tree.
+    pub fn tree_manifest(&self) -> PathBuf {
+        self.cache.join("tree.manifest")
+    }
+
+    /// The kernel build output directory.
+    pub fn build(&self) -> PathBuf {
+        self.cache.join("build")
+    }
+
+    /// The modules installed for the guest.
+    pub fn staging(&self) -> PathBuf {
+        self.cache.join("staging")
+    }
+
+    /// Logs of long steps.
+    pub fn logs(&self) -> PathBuf {
+        self.cache.join("logs")
+    }
+
+    /// Per-boot directories.
+    pub fn runs(&self) -> PathBuf {
+        self.cache.join("run")
+    }
+
+    /// The bzImage of the current build.
+    pub fn bzimage(&self) -> PathBuf {
+        self.build().join("arch/x86/boot/bzImage")
+    }
+}

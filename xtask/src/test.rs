@@ -1,0 +1,112 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! `test`: setup, build, boot, run every suite, summarise.
+//!
+//! One boot runs `/usr/share/rstkey/run-tests` (from `tests/guest/`), which
+//! saves the KTAP of every KUnit suite (Rust doctests included) from debugfs
+//! and the KTAP of every guest test into the control share. The host parses
+//! them all, adds its own checks (the kernel log of the boot is clean), and
+//! prints one line: `N passed, N failed` (`, N skipped` when there are any).
+
+use crate::ktap::{self, Outcome as Res};
+use crate::util::{fmt_dur, step, Result};
+use crate::vm;
+use std::fs;
+use std::time::{Duration, Instant};
+
+/// `cargo xtask test [--no-build]`.
+pub fn main(args: &[String]) -> Result<u8> {
+    let mut no_build = false;
+    for a in args {
+        match a.as_str() {
+            "--no-build" => no_build = true,
+            other => return Err(format!("test: unknown option `{other}`")),
+        }
+    }
+    let total = Instant::now();
+    let mut phases: Vec<(&str, Duration)> = Vec::new();
+    if !no_build {
+        let t = Instant::now();
+        let tools = crate::setup::run()?;
+        phases.push(("setup", t.elapsed()));
+        let t = Instant::now();
+        crate::build::run(&tools)?;
+        phases.push(("build", t.elapsed()));
+    }
+
+    step("test: boot and run the suites");
+    let t = Instant::now();
+    let out = vm::boot(&vm::Opts {
+        exec: Some("/usr/share/rstkey/run-tests /mnt/ctl/results".into()),
+        timeout: Some(Duration::from_secs(2400)),
+        ..Default::default()
+    })?;
+    phases.push(("boot + tests", t.elapsed()));
+
+    let mut cases = Vec::new();
+    let results = out.ctl().join("results");
+    let mut files: Vec<_> = fs::read_dir(&results)
+        .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect())
+        .unwrap_or_default();
+    files.retain(|f| f.extension().is_some_and(|e| e == "ktap"));
+    files.sort();
+    for f in &files {
+        let stem = f
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let text = fs::read_to_string(f).unwrap_or_default();
+        let r = ktap::parse(&text, &stem);
+        let (p, fl, s) = r.counts();
+        println!("    {stem}: {p} passed, {fl} failed, {s} skipped");
+        if r.cases.is_empty() {
+            cases.push(ktap::Case {
+                name: format!("{stem}.reported-results"),
+                outcome: Res::Fail,
+            });
+        }
+        cases.extend(r.cases);
+    }
+
+    // Host checks of the boot itself.
+    let host = |name: &str, ok: bool| ktap::Case {
+        name: format!("host.{name}"),
+        outcome: if ok { Res::Pass } else { Res::Fail },
+    };
+    cases.push(host("guest-exited-zero", out.rc == Some(0)));
+    cases.push(host("suites-reported", !files.is_empty()));
+    cases.push(host("kernel-log-clean", out.problems.is_empty()));
+    if !out.problems.is_empty() {
+        vm::report_problems(&out);
+    }
+
+    let failed: Vec<&ktap::Case> = cases.iter().filter(|c| c.outcome == Res::Fail).collect();
+    if !failed.is_empty() {
+        println!("failed tests:");
+        for c in &failed {
+            println!("    {}", c.name);
+        }
+        println!(
+            "    (results: {}, console: {})",
+            results.display(),
+            out.console_log().display()
+        );
+    }
+    phases.push(("total", total.elapsed()));
+    let times: Vec<String> = phases
+        .iter()
+        .map(|(n, d)| format!("{n} {}", fmt_dur(*d)))
+        .collect();
+    println!("time: {}", times.join(", "));
+    if let Some(u) = out.ready_uptime {
+        println!("time: boot to userspace {u:.1}s (guest uptime)");
+    }
+    let n = |o: Res| cases.iter().filter(|c| c.outcome == o).count();
+    let (passed, nfailed, skipped) = (n(Res::Pass), n(Res::Fail), n(Res::Skip));
+    if skipped > 0 {
+        println!("{passed} passed, {nfailed} failed, {skipped} skipped");
+    } else {
+        println!("{passed} passed, {nfailed} failed");
+    }
+    Ok(u8::from(nfailed > 0 || passed == 0))
+}

@@ -1,0 +1,433 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! `vm`: boot the build in QEMU with a virtio-crypto device.
+//!
+//! The guest is a busybox initramfs assembled here: the project's `/init`
+//! and guest tests (`tests/guest/`), `keyctl`, `kcapi-enc` and `openssl`
+//! with their libraries, and the kernel's modules. Two serial ports: ttyS0
+//! carries the kernel console (saved to `console.log` in the run directory)
+//! and, with `--exec`, ttyS1 carries only the command's output, streamed to
+//! the host's stdout. A 9p share (`rstkey_ctl`) passes the command in and
+//! its exit status out; `--share DIR` adds a second one at `/mnt/share`.
+//!
+//! After every boot the console log is checked for oopses, BUGs, WARNINGs,
+//! kmemleak reports and crypto self-test failures; any of them fails the run.
+
+use crate::cpio::Archive;
+use crate::paths::Paths;
+use crate::util::{self, fmt_dur, output, step, Result};
+use std::fs;
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Userspace programs copied into the guest with their libraries.
+const GUEST_PROGRAMS: &[&str] = &[
+    "/usr/bin/keyctl",
+    "/usr/bin/kcapi-enc",
+    "/usr/bin/kcapi-dgst",
+    "/usr/bin/openssl",
+];
+
+/// Options of one boot.
+#[derive(Default)]
+pub struct Opts {
+    /// The command to run; `None` gives an interactive shell.
+    pub exec: Option<String>,
+    /// A host directory shared read-write at `/mnt/share`.
+    pub share: Option<PathBuf>,
+    /// Kill the guest after this long.
+    pub timeout: Option<Duration>,
+    /// Do not stream the command's output (it is still saved).
+    pub quiet: bool,
+}
+
+/// What one boot produced.
+pub struct Outcome {
+    /// The command's exit status, if the guest reported one.
+    pub rc: Option<i32>,
+    /// The run directory (console log, control share).
+    pub run_dir: PathBuf,
+    /// Kernel log lines that make the run fail, with context.
+    pub problems: Vec<String>,
+    /// Guest uptime (seconds) when userspace was ready.
+    pub ready_uptime: Option<f64>,
+    /// Host time from starting QEMU to its exit.
+    #[allow(dead_code)]
+    pub wall: Duration,
+}
+
+impl Outcome {
+    /// The control share: the guest writes results here.
+    pub fn ctl(&self) -> PathBuf {
+        self.run_dir.join("ctl")
+    }
+
+    /// The kernel console log.
+    pub fn console_log(&self) -> PathBuf {
+        self.run_dir.join("console.log")
+    }
+}
+
+/// `cargo xtask vm [...]`.
+pub fn main(args: &[String]) -> Result<u8> {
+    let mut opts = Opts::default();
+    let mut no_build = false;
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--exec" => opts.exec = Some(it.next().ok_or("--exec needs a command")?.clone()),
+            "--share" => {
+                let d = PathBuf::from(it.next().ok_or("--share needs a directory")?);
+                let d = fs::canonicalize(&d).map_err(|e| format!("{}: {e}", d.display()))?;
+                opts.share = Some(d);
+            }
+            "--timeout" => {
+                let s: u64 = it
+                    .next()
+                    .and_then(|s| s.parse().ok())
+                    .ok_or("--timeout needs a number of seconds")?;
+                opts.timeout = Some(Duration::from_secs(s));
+            }
+            "--no-build" => no_build = true,
+            other => return Err(format!("vm: unknown option `{other}`")),
+        }
+    }
+    if opts.exec.is_some() && opts.timeout.is_none() {
+        opts.timeout = Some(Duration::from_secs(1800));
+    }
+    if !no_build {
+        let tools = crate::setup::run()?;
+        crate::build::run(&tools)?;
+    }
+    let interactive = opts.exec.is_none();
+    let out = boot(&opts)?;
+    if !out.problems.is_empty() {
+        report_problems(&out);
+        return Ok(1);
+    }
+    if interactive {
+        return Ok(0);
+    }
+    match out.rc {
+        Some(rc) => Ok(u8::try_from(rc).unwrap_or(1)),
+        None => Err(format!(
+            "the guest did not report an exit status (crash or timeout); console log: {}",
+            out.console_log().display()
+        )),
+    }
+}
+
+/// Prints the kernel log problems of a run.
+pub fn report_problems(out: &Outcome) {
+    eprintln!(
+        "--- kernel log problems (full log: {}) ---",
+        out.console_log().display()
+    );
+    for p in &out.problems {
+        eprintln!("{p}");
+    }
+    eprintln!("--- end ---");
+}
+
+/// The kernel release of the build.
+fn kernel_release(p: &Paths) -> Result<String> {
+    Ok(fs::read_to_string(p.build().join("include/config/kernel.release"))
+        .map_err(|e| format!("no kernel build, run `cargo xtask build`: {e}"))?
+        .trim()
+        .to_owned())
+}
+
+/// Adds a host file at the same path, following symlinks.
+fn add_host_file(a: &mut Archive, path: &str, perm: u32) -> Result {
+    a.file(path, perm, &util::read(Path::new(path))?);
+    Ok(())
+}
+
+/// Adds a program and the shared libraries `ldd` says it needs.
+fn add_program(a: &mut Archive, prog: &str, seen: &mut Vec<String>) -> Result {
+    add_host_file(a, prog, 0o755)?;
+    let ldd = output(Command::new("ldd").arg(prog))?;
+    for line in ldd.lines() {
+        let lib = match line.split_once("=>") {
+            Some((_, rhs)) => rhs.trim().split_whitespace().next(),
+            None => line.trim().split_whitespace().next().filter(|s| s.starts_with('/')),
+        };
+        if let Some(lib) = lib.filter(|l| l.starts_with('/')) {
+            if !seen.iter().any(|s| s == lib) {
+                seen.push(lib.to_owned());
+                add_host_file(a, lib, 0o755)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Compiles the project's guest programs (`tests/guest/src/*.c`), statically.
+fn guest_programs(p: &Paths) -> Result<Vec<(String, Vec<u8>)>> {
+    let src = p.repo.join("tests/guest/src");
+    let Ok(rd) = fs::read_dir(&src) else {
+        return Ok(Vec::new());
+    };
+    let mut files: Vec<PathBuf> = rd
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|f| f.extension().is_some_and(|e| e == "c"))
+        .collect();
+    files.sort();
+    let out_dir = p.cache.join("guest-bin");
+    fs::create_dir_all(&out_dir).map_err(|e| format!("{}: {e}", out_dir.display()))?;
+    let mut out = Vec::new();
+    for f in files {
+        let name = f
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .ok_or("bad file name")?;
+        let bin = out_dir.join(&name);
+        let fresh = |b: &Path| -> Option<bool> {
+            Some(fs::metadata(b).ok()?.modified().ok()? >= fs::metadata(&f).ok()?.modified().ok()?)
+        };
+        if fresh(&bin) != Some(true) {
+            let res = output(
+                Command::new("gcc")
+                    .args(["-static", "-O2", "-Wall", "-Wextra", "-Werror", "-o"])
+                    .arg(&bin)
+                    .arg(&f)
+                    .arg(format!("-I{}", p.repo.join("include/uapi").display())),
+            );
+            if let Err(e) = res {
+                let _ = fs::remove_file(&bin);
+                return Err(format!("compiling {}: {e}", f.display()));
+            }
+        }
+        out.push((name, util::read(&bin)?));
+    }
+    Ok(out)
+}
+
+/// Builds the guest's initramfs.
+pub fn initramfs(p: &Paths) -> Result<PathBuf> {
+    let rel = kernel_release(p)?;
+    let mut a = Archive::default();
+    for d in ["dev", "proc", "sys", "tmp", "mnt/ctl", "mnt/share", "root", "etc"] {
+        a.dir(d);
+    }
+    a.file("bin/busybox", 0o755, &util::read(Path::new("/bin/busybox"))?);
+    a.symlink("bin/sh", "busybox");
+    let guest = p.repo.join("tests/guest");
+    a.file("init", 0o755, &util::read(&guest.join("init"))?);
+    for f in util::walk(&guest)? {
+        let name = f.to_string_lossy();
+        if name == "init" || name.starts_with("src/") {
+            continue;
+        }
+        let perm = if name.ends_with(".sh") || !name.contains('.') {
+            0o755
+        } else {
+            0o644
+        };
+        a.file(
+            &format!("usr/share/rstkey/{name}"),
+            perm,
+            &util::read(&guest.join(&f))?,
+        );
+    }
+    for (name, bin) in guest_programs(p)? {
+        a.file(&format!("usr/bin/{name}"), 0o755, &bin);
+    }
+    let mut seen = Vec::new();
+    for prog in GUEST_PROGRAMS {
+        if Path::new(prog).exists() {
+            add_program(&mut a, prog, &mut seen)?;
+        }
+    }
+    if Path::new("/etc/ssl/openssl.cnf").exists() {
+        let cnf = util::read(Path::new("/etc/ssl/openssl.cnf"))?;
+        a.file("etc/ssl/openssl.cnf", 0o644, &cnf);
+        a.file("usr/lib/ssl/openssl.cnf", 0o644, &cnf);
+    }
+    let mods = p.staging().join("lib/modules").join(&rel);
+    if mods.is_dir() {
+        for f in util::walk(&mods)? {
+            a.file(
+                &format!("lib/modules/{rel}/{}", f.display()),
+                0o644,
+                &util::read(&mods.join(&f))?,
+            );
+        }
+    }
+    let out = p.cache.join("initramfs.cpio");
+    util::write(&out, &a.finish())?;
+    Ok(out)
+}
+
+/// The lines of a kernel log that make a run fail, with two lines of context.
+pub fn log_problems(log: &str) -> Vec<String> {
+    let lines: Vec<&str> = log.lines().collect();
+    let bad = |l: &str| {
+        l.contains("Oops")
+            || l.contains("BUG:")
+            || l.contains("WARNING:")
+            || l.contains("Kernel panic")
+            || l.contains("general protection fault")
+            || l.contains("Call Trace:")
+            || l.contains("UBSAN:")
+            || l.contains("panicked at")
+            || l.contains("suspected memory leak")
+            || (l.contains("alg: ") && (l.contains("failed") || l.contains("error")))
+    };
+    let mut out = Vec::new();
+    let mut last_end = 0;
+    for (i, l) in lines.iter().enumerate() {
+        if bad(l) && i >= last_end {
+            let from = i.saturating_sub(2);
+            let to = (i + 12).min(lines.len());
+            out.push(lines[from..to].join("\n"));
+            last_end = to;
+        }
+    }
+    out
+}
+
+/// Boots the current build once.
+pub fn boot(opts: &Opts) -> Result<Outcome> {
+    let p = Paths::get();
+    let bz = p.bzimage();
+    if !bz.exists() {
+        return Err("no bzImage: run `cargo xtask build`".into());
+    }
+    step("vm: initramfs");
+    let initrd = initramfs(&p)?;
+    let stamp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis());
+    let run_dir = p.runs().join(format!("{stamp}-{}", std::process::id()));
+    let ctl = run_dir.join("ctl");
+    fs::create_dir_all(&ctl).map_err(|e| format!("{}: {e}", ctl.display()))?;
+    if let Some(cmd) = &opts.exec {
+        util::write(&ctl.join("cmd"), format!("{cmd}\n").as_bytes())?;
+    }
+    let console = run_dir.join("console.log");
+
+    let mut q = Command::new("qemu-system-x86_64");
+    q.args(["-nodefaults", "-no-reboot", "-display", "none"])
+        .args(["-m", "1G", "-smp", "2"])
+        .arg("-kernel")
+        .arg(&bz)
+        .arg("-initrd")
+        .arg(&initrd)
+        .args([
+            "-object",
+            "cryptodev-backend-builtin,id=cryptodev0",
+            "-device",
+            "virtio-crypto-pci,id=crypto0,cryptodev=cryptodev0",
+        ])
+        .arg("-virtfs")
+        .arg(format!(
+            "local,path={},mount_tag=rstkey_ctl,security_model=none,id=ctl",
+            ctl.display()
+        ));
+    if let Some(share) = &opts.share {
+        q.arg("-virtfs").arg(format!(
+            "local,path={},mount_tag=rstkey_share,security_model=none,id=share",
+            share.display()
+        ));
+    }
+    let append = "console=ttyS0 panic=-1 rdinit=/init";
+    q.arg("-append").arg(append);
+    let start = Instant::now();
+    let status;
+    if opts.exec.is_none() {
+        step("vm: booting (interactive shell; `poweroff` or Ctrl-A X to leave)");
+        q.args(["-serial", "mon:stdio"]);
+        status = q.status().map_err(|e| format!("qemu: {e}"))?;
+    } else {
+        step("vm: booting");
+        q.arg("-serial")
+            .arg(format!("file:{}", console.display()))
+            .args(["-serial", "stdio"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit());
+        let mut child = q.spawn().map_err(|e| format!("qemu: {e}"))?;
+        let stdout = child.stdout.take().ok_or("qemu: no stdout")?;
+        let quiet = opts.quiet;
+        let out_path = run_dir.join("output.log");
+        let reader = std::thread::spawn(move || {
+            let mut save = fs::File::create(out_path).ok();
+            for line in BufReader::new(stdout).split(b'\n') {
+                let Ok(line) = line else { break };
+                let line = String::from_utf8_lossy(&line);
+                let line = line.trim_end_matches('\r');
+                if !quiet {
+                    println!("{line}");
+                }
+                if let Some(f) = save.as_mut() {
+                    let _ = writeln!(f, "{line}");
+                }
+            }
+        });
+        let deadline = opts.timeout.map(|t| start + t);
+        status = loop {
+            if let Some(st) = child.try_wait().map_err(|e| format!("qemu: {e}"))? {
+                break st;
+            }
+            if deadline.is_some_and(|d| Instant::now() > d) {
+                let _ = child.kill();
+                let _ = child.wait();
+                let _ = reader.join();
+                let log = fs::read_to_string(&console).unwrap_or_default();
+                let tail: Vec<&str> = log.lines().rev().take(30).collect();
+                let tail: Vec<&str> = tail.into_iter().rev().collect();
+                return Err(format!(
+                    "the guest timed out after {}; console log {}:\n{}",
+                    fmt_dur(start.elapsed()),
+                    console.display(),
+                    tail.join("\n")
+                ));
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        };
+        let _ = reader.join();
+    }
+    let wall = start.elapsed();
+    if !status.success() {
+        eprintln!("qemu exited with {status}");
+    }
+    let rc = fs::read_to_string(ctl.join("rc"))
+        .ok()
+        .and_then(|s| s.trim().parse().ok());
+    let log = fs::read_to_string(&console).unwrap_or_default();
+    let ready_uptime = log.lines().find_map(|l| {
+        l.split("rstkey-init: ready uptime=")
+            .nth(1)
+            .and_then(|s| s.split_whitespace().next())
+            .and_then(|s| s.parse().ok())
+    });
+    println!(
+        "    guest ran for {} (userspace ready at {} guest uptime)",
+        fmt_dur(wall),
+        ready_uptime.map_or("?".to_owned(), |u: f64| format!("{u:.1}s"))
+    );
+    Ok(Outcome {
+        rc,
+        problems: log_problems(&log),
+        run_dir,
+        ready_uptime,
+        wall,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn problems_are_found() {
+        let log = "a\nb\n[ 1.0] WARNING: CPU: 0 PID: 1 at x\nc\n";
+        assert_eq!(log_problems(log).len(), 1);
+        let log = "alg: self-tests for rsa-virtio (rsa) failed (rc=-22)\n";
+        assert_eq!(log_problems(log).len(), 1);
+        assert!(log_problems("all fine\nalg: No test for x\n").is_empty());
+    }
+}
