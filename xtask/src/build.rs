@@ -55,6 +55,14 @@ pub fn make(p: &Paths, tools: &Tools) -> Command {
 pub fn run(tools: &Tools) -> Result {
     let p = Paths::get();
     let start = Instant::now();
+    // One build at a time per cache: the tree and the output are shared.
+    fs::create_dir_all(&p.cache).map_err(|e| format!("{}: {e}", p.cache.display()))?;
+    let lock_path = p.cache.join("build.lock");
+    let lock = fs::File::create(&lock_path).map_err(|e| format!("{}: {e}", lock_path.display()))?;
+    if lock.try_lock().is_err() {
+        println!("    waiting for another build to finish ({})", lock_path.display());
+        lock.lock().map_err(|e| format!("{}: {e}", lock_path.display()))?;
+    }
     step("build: overlay");
     prepare_tree(&p)?;
     let changed = sync_overlay(&p)?;
