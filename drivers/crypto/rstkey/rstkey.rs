@@ -1,0 +1,88 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! rstkey: restricted-key crypto offload for the virtio-crypto device.
+//!
+//! The driver binds to virtio-crypto devices (VIRTIO 1.2, section 5.9) and exposes the
+//! capabilities each device advertises in `/sys/kernel/debug/rstkey/<device>/capabilities`; see
+//! `Documentation/crypto/device_drivers/rstkey.rst`.
+
+use kernel::{
+    debugfs,
+    driver,
+    prelude::*,
+    virtio,
+    InPlaceModule, //
+};
+
+mod caps;
+mod vcrypto;
+
+/// The module's name, `rstkey`.
+const MODULE_NAME: &CStr = <LocalModule as kernel::ModuleMetadata>::NAME;
+
+/// The type of the debugfs root directory: set while the module is loaded.
+type DebugfsRootDir = Option<debugfs::Dir>;
+
+kernel::sync::global_lock! {
+    // SAFETY: Initialized in `RstkeyModule::init()` before the driver is registered, which is
+    // before any other use of the lock.
+    unsafe(uninit) static DEBUGFS_ROOT: Mutex<DebugfsRootDir> = None;
+}
+
+/// Owner of the debugfs root directory `rstkey/` in [`DEBUGFS_ROOT`].
+///
+/// Devices hold their own references to the directory, so it is removed only when the last
+/// device is unbound and this guard has been dropped.
+struct DebugfsRoot;
+
+impl DebugfsRoot {
+    /// Creates the root directory in [`DEBUGFS_ROOT`].
+    fn new() -> Self {
+        *DEBUGFS_ROOT.lock() = Some(debugfs::Dir::new(MODULE_NAME));
+        Self
+    }
+}
+
+impl Drop for DebugfsRoot {
+    fn drop(&mut self) {
+        *DEBUGFS_ROOT.lock() = None;
+    }
+}
+
+/// The rstkey module.
+#[pin_data]
+struct RstkeyModule {
+    /// The virtio driver registration.
+    ///
+    /// Fields are dropped in declaration order: the driver is unregistered before
+    /// `_debugfs_root` drops its reference to the debugfs root directory.
+    #[pin]
+    _driver: driver::Registration<virtio::Adapter<vcrypto::RstkeyDriver>>,
+    /// The debugfs root directory.
+    _debugfs_root: DebugfsRoot,
+}
+
+impl InPlaceModule for RstkeyModule {
+    fn init(module: &'static ThisModule) -> impl PinInit<Self, Error> {
+        // SAFETY: Module initialization runs only once, and the driver is not registered yet, so
+        // this is the only call to `init()` and it comes before any other use of the lock.
+        unsafe { DEBUGFS_ROOT.init() };
+
+        // If the registration fails, the initializer drops `debugfs_root`, which removes the
+        // directory again.
+        let debugfs_root = DebugfsRoot::new();
+
+        try_pin_init!(Self {
+            _driver <- driver::Registration::new(MODULE_NAME, module),
+            _debugfs_root: debugfs_root,
+        })
+    }
+}
+
+module! {
+    type: RstkeyModule,
+    name: "rstkey",
+    authors: ["rstkey developers"],
+    description: "Restricted-key crypto offload for virtio-crypto devices",
+    license: "GPL",
+}
