@@ -30,6 +30,9 @@ const GUEST_PROGRAMS: &[&str] = &[
     "/usr/bin/openssl",
 ];
 
+/// Data queues of the virtio-crypto device: one per vCPU.
+const CRYPTO_QUEUES: u32 = 2;
+
 /// Options of one boot.
 #[derive(Default)]
 pub struct Opts {
@@ -304,6 +307,10 @@ pub fn boot(opts: &Opts) -> Result<Outcome> {
     let run_dir = p.runs().join(format!("{stamp}-{}", std::process::id()));
     let ctl = run_dir.join("ctl");
     fs::create_dir_all(&ctl).map_err(|e| format!("{}: {e}", ctl.display()))?;
+    util::write(
+        &ctl.join("vm.env"),
+        format!("RSTKEY_VM_CRYPTO_QUEUES={CRYPTO_QUEUES}\n").as_bytes(),
+    )?;
     if let Some(cmd) = &opts.exec {
         util::write(&ctl.join("cmd"), format!("{cmd}\n").as_bytes())?;
     }
@@ -318,7 +325,7 @@ pub fn boot(opts: &Opts) -> Result<Outcome> {
         .arg(&initrd)
         .args([
             "-object",
-            "cryptodev-backend-builtin,id=cryptodev0",
+            &format!("cryptodev-backend-builtin,id=cryptodev0,queues={CRYPTO_QUEUES}"),
             "-device",
             "virtio-crypto-pci,id=crypto0,cryptodev=cryptodev0",
         ])
