@@ -59,4 +59,23 @@ __rust_helper void rust_helper_virtio_cwrite64(struct virtio_device *vdev,
 	virtio_cwrite64(vdev, offset, val);
 }
 
+__rust_helper void rust_helper_virtio_device_ready(struct virtio_device *dev)
+{
+	virtio_device_ready(dev);
+}
+
+__rust_helper int rust_helper_virtio_find_vqs(struct virtio_device *vdev,
+					      unsigned int nvqs,
+					      struct virtqueue *vqs[],
+					      struct virtqueue_info vqs_info[],
+					      struct irq_affinity *desc)
+{
+	return virtio_find_vqs(vdev, nvqs, vqs, vqs_info, desc);
+}
+
+__rust_helper void rust_helper_virtio_synchronize_cbs(struct virtio_device *dev)
+{
+	virtio_synchronize_cbs(dev);
+}
+
 #endif /* CONFIG_VIRTIO */

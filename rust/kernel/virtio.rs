@@ -13,16 +13,16 @@
 //! The device-specific configuration space is accessed through a typed [`ConfigSpace`] view, see
 //! [`DeviceType`].
 //!
+//! Virtqueues are set up in probe with [`Virtqueues::new`]; the bus abstraction deletes them when
+//! the driver is unbound (or its probe fails), after resetting the device, see [`virtqueue`].
+//!
 //! C header: [`include/linux/virtio.h`](srctree/include/linux/virtio.h)
 //!
 //! C header: [`include/linux/virtio_config.h`](srctree/include/linux/virtio_config.h)
 //!
 //! [`module_virtio_driver!`]: kernel::module_virtio_driver
 
-// TODO: Virtqueues (`virtio_find_vqs()`, `virtqueue_add_sgs()`, callbacks) and the
-// `config_changed`, `freeze`/`restore` callbacks are not wrapped yet. Virtqueues will be owned by
-// the driver's private data, which is dropped after the device has been reset in
-// `Adapter::remove_callback()`, the order the virtio core requires for `del_vqs()`.
+// TODO: The `config_changed`, `freeze`/`restore` callbacks are not wrapped yet.
 
 use crate::{
     bindings,
@@ -48,11 +48,19 @@ use core::{
 };
 
 mod config;
+pub mod virtqueue;
 
 pub use self::config::{
     ConfigSpace,
     ConfigSpaceBackend,
     DeviceType, //
+};
+pub use self::virtqueue::{
+    Handler,
+    Queue,
+    Sgs,
+    Virtqueue,
+    Virtqueues, //
 };
 
 /// An adapter for the registration of virtio drivers.
@@ -110,15 +118,33 @@ impl<T: Driver> Adapter<T> {
         // INVARIANT: `vdev` is valid for the duration of `probe_callback()`.
         let vdev = unsafe { &*vdev.cast::<Device<device::CoreInternal<'_>>>() };
 
-        from_result(|| {
+        let ret = from_result(|| {
             let data = T::probe(vdev);
 
             vdev.as_ref().set_drvdata(data)?;
             Ok(0)
-        })
+        });
+
+        if ret != 0 {
+            // The driver's data, if any, has been dropped. Virtqueues it set up are still there,
+            // and the device may have been marked ready: reset it before deleting them, as in
+            // `remove_callback()`.
+            //
+            // SAFETY: `vdev.as_raw()` is a valid device, in probe, which holds the device lock.
+            // The device is reset before `teardown_device()`.
+            unsafe {
+                if !(*vdev.as_raw()).priv_.is_null() {
+                    bindings::virtio_reset_device(vdev.as_raw());
+                    virtqueue::teardown_device(vdev.as_raw());
+                }
+            }
+        }
+
+        ret
     }
 
-    /// The `remove` callback of `struct virtio_driver`: unbinds `T` and resets the device.
+    /// The `remove` callback of `struct virtio_driver`: unbinds `T`, resets the device and
+    /// deletes its virtqueues.
     extern "C" fn remove_callback(vdev: *mut bindings::virtio_device) {
         // SAFETY: The virtio bus only ever calls the remove callback with a valid pointer to a
         // `struct virtio_device`.
@@ -143,6 +169,14 @@ impl<T: Driver> Adapter<T> {
         // where the virtio core expects the driver to reset the device (not from a virtqueue or
         // configuration callback, and not concurrently with adding or removing the device).
         unsafe { bindings::virtio_reset_device(vdev.as_raw()) };
+
+        // Now that the device is reset, return the requests still in the virtqueues to the
+        // driver and delete the virtqueues; the driver's private data, which may hold a handle
+        // to them, is dropped after this.
+        //
+        // SAFETY: `vdev.as_raw()` is a valid device, in remove, which holds the device lock. The
+        // device has just been reset.
+        unsafe { virtqueue::teardown_device(vdev.as_raw()) };
     }
 }
 
@@ -444,6 +478,31 @@ impl Device<device::Bound> {
         // SAFETY: The device is of type `D::ID`, so by the safety requirements of `DeviceType`
         // its configuration space has the layout of `D::Config`.
         Ok(unsafe { ConfigSpace::new(self) })
+    }
+}
+
+impl Device<device::Core<'_>> {
+    /// Marks the device ready (`DRIVER_OK`), so that its virtqueues can be used during probe.
+    ///
+    /// Without this, the virtio core marks the device ready when probe has succeeded. Call it
+    /// after [`Virtqueues::new`]: the device may use the virtqueues from then on. Does nothing if
+    /// the device is ready already.
+    pub fn ready(&self) {
+        // SAFETY: `self.as_raw()` is a valid device in probe; the transport sets the
+        // configuration operations before the device is registered.
+        let status = unsafe {
+            match (*(*self.as_raw()).config).get_status {
+                Some(get_status) => get_status(self.as_raw()),
+                None => 0,
+            }
+        };
+        if u32::from(status) & bindings::VIRTIO_CONFIG_S_DRIVER_OK != 0 {
+            return;
+        }
+
+        // SAFETY: `self.as_raw()` is a valid device in probe (the device lock is held), which
+        // is not ready yet.
+        unsafe { bindings::virtio_device_ready(self.as_raw()) };
     }
 }
 
