@@ -2,8 +2,10 @@
 
 //! rstkey: restricted-key crypto offload for the virtio-crypto device.
 //!
-//! The driver binds to virtio-crypto devices (VIRTIO 1.2, section 5.9) and exposes the
-//! capabilities each device advertises in `/sys/kernel/debug/rstkey/<device>/capabilities`; see
+//! The driver binds to virtio-crypto devices (VIRTIO 1.2, section 5.9), sets up their data and
+//! control queues, and exposes the capabilities each device advertises in
+//! `/sys/kernel/debug/rstkey/<device>/capabilities`, its counters in `stats` and a test-only
+//! `selftest` file that creates and destroys sessions on the device; see
 //! `Documentation/crypto/device_drivers/rstkey.rst`.
 
 use kernel::{
@@ -15,7 +17,10 @@ use kernel::{
 };
 
 mod caps;
+mod engine;
+mod selftest;
 mod vcrypto;
+mod virtio_engine;
 
 /// The module's name, `rstkey`.
 const MODULE_NAME: &CStr = <LocalModule as kernel::ModuleMetadata>::NAME;

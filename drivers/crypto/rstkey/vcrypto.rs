@@ -6,15 +6,20 @@ use kernel::{
     debugfs,
     device::Core,
     prelude::*,
+    sync::Arc,
     virtio::{
         self,
         DeviceType as _, //
     }, //
 };
 
-use crate::caps::{
-    Capabilities,
-    VirtioCrypto, //
+use crate::{
+    caps::{
+        Capabilities,
+        VirtioCrypto, //
+    },
+    selftest::Selftest,
+    virtio_engine::VirtioEngine, //
 };
 
 // The devices the driver binds to: virtio-crypto devices from any vendor.
@@ -23,12 +28,27 @@ kernel::virtio_device_table!(VIRTIO_TABLE, [virtio::DeviceId::new(VirtioCrypto::
 /// The rstkey virtio driver.
 pub(crate) struct RstkeyDriver;
 
+/// What the debugfs directory of a device shows.
+#[pin_data]
+struct DebugData {
+    /// The capabilities read from the device at probe time (`capabilities`).
+    caps: Capabilities,
+    /// The engine, whose counters are in `stats`.
+    engine: Arc<VirtioEngine>,
+    /// The test-only `selftest` file.
+    #[pin]
+    selftest: Selftest,
+}
+
 /// The private data of a bound virtio-crypto device.
+///
+/// Fields are dropped in declaration order: the debugfs files go first, waiting for the file
+/// operations in progress, then the engine.
 pub(crate) struct RstkeyDevice {
-    /// The device's debugfs directory, `rstkey/<device name>/`, with its `capabilities` file.
-    ///
-    /// It owns the capabilities read from the device at probe time.
-    _debugfs: Pin<KBox<debugfs::Scope<Capabilities>>>,
+    /// The device's debugfs directory, `rstkey/<device name>/`.
+    _debugfs: Pin<KBox<debugfs::Scope<DebugData>>>,
+    /// The engine.
+    engine: Arc<VirtioEngine>,
 }
 
 impl virtio::Driver for RstkeyDriver {
@@ -46,18 +66,40 @@ impl virtio::Driver for RstkeyDriver {
             dev_warn!(vdev, "device is not ready\n");
         }
 
+        let engine = VirtioEngine::new(vdev, &caps)?;
+
         let root = crate::DEBUGFS_ROOT.lock();
         // The root directory is set before the driver is registered and cleared after it is
         // unregistered, so it is always there while a device can be probed.
         let root = root.as_ref().ok_or(ENOENT)?;
 
+        let (debug_engine, selftest_engine) = (engine.clone(), engine.clone());
         let debugfs = KBox::pin_init(
-            root.scope(caps, vdev.as_ref().name(), |caps, dir| {
-                dir.read_only_file(c"capabilities", caps);
-            }),
+            root.scope(
+                try_pin_init!(DebugData {
+                    caps,
+                    engine: debug_engine,
+                    selftest <- Selftest::new(selftest_engine),
+                }? Error),
+                vdev.as_ref().name(),
+                |data, dir| {
+                    dir.read_only_file(c"capabilities", &data.caps);
+                    dir.read_only_file(c"stats", data.engine.stats());
+                    dir.read_write_file(c"selftest", &data.selftest);
+                },
+            ),
             GFP_KERNEL,
         )?;
 
-        Ok(RstkeyDevice { _debugfs: debugfs })
+        Ok(RstkeyDevice {
+            _debugfs: debugfs,
+            engine,
+        })
+    }
+
+    fn unbind<'bound>(_vdev: &'bound virtio::Device<Core<'_>>, this: Pin<&Self::Data<'bound>>) {
+        // The device is reset after this: let the control request in flight, if any, finish
+        // and send no more.
+        this.engine.shutdown();
     }
 }

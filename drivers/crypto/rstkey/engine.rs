@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! What an accelerator offers the algorithms.
+//!
+//! The algorithms talk to an accelerator through [`Engine`] only, so another accelerator can be
+//! added without touching them. The virtio-crypto device is one engine, see
+//! [`VirtioEngine`](crate::virtio_engine::VirtioEngine).
+
+use kernel::prelude::*;
+
+/// A symmetric cipher an engine can create sessions for.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Cipher {
+    /// AES in CBC mode (`cbc(aes)`).
+    AesCbc,
+}
+
+impl Cipher {
+    /// Checks that `len` is a valid key length for the cipher.
+    ///
+    /// # Errors
+    ///
+    /// [`EINVAL`] if it is not.
+    pub(crate) fn check_key_len(self, len: usize) -> Result {
+        match self {
+            Self::AesCbc if matches!(len, 16 | 24 | 32) => Ok(()),
+            Self::AesCbc => Err(EINVAL),
+        }
+    }
+}
+
+/// The direction of a cipher session.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Direction {
+    /// The session encrypts.
+    Encrypt,
+    /// The session decrypts.
+    Decrypt,
+}
+
+/// The ID of a session on an engine.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) struct SessionId(pub(crate) u64);
+
+/// An accelerator.
+pub(crate) trait Engine: Send + Sync {
+    /// Creates a session of `cipher` in `direction` with `key`, and returns its ID.
+    ///
+    /// The key is checked before it is sent to the accelerator.
+    ///
+    /// # Errors
+    ///
+    /// [`EINVAL`] for a key the cipher or the accelerator does not accept, [`EOPNOTSUPP`] for a
+    /// cipher the accelerator does not offer, [`ENODEV`] once the accelerator is gone, or the
+    /// error the accelerator reports.
+    fn create_cipher_session(
+        &self,
+        cipher: Cipher,
+        direction: Direction,
+        key: &[u8],
+    ) -> Result<SessionId>;
+
+    /// Destroys the cipher session `id`.
+    ///
+    /// # Errors
+    ///
+    /// [`ENODEV`] once the accelerator is gone, or the error the accelerator reports (for
+    /// example [`EINVAL`] for a session it does not know).
+    fn destroy_cipher_session(&self, id: SessionId) -> Result;
+
+    /// Returns the number of sessions created and not destroyed yet.
+    fn open_sessions(&self) -> u64;
+}

@@ -1,0 +1,407 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The virtio-crypto device as an [`Engine`].
+//!
+//! The device has `max_dataqueues` data queues followed by one control queue (VIRTIO 1.2,
+//! section 5.9.2). Sessions are created and destroyed on the control queue, one request at a
+//! time: the caller sleeps until the control queue's callback has received the device's answer.
+
+use core::sync::atomic::{
+    compiler_fence,
+    Ordering, //
+};
+use kernel::{
+    device::Core,
+    prelude::*,
+    str::CString,
+    sync::{
+        atomic::{
+            Atomic,
+            Relaxed, //
+        },
+        new_mutex,
+        new_spinlock_irq,
+        Arc,
+        Completion,
+        Mutex,
+        SpinLockIrq, //
+    },
+    uapi,
+    virtio::{
+        self,
+        Queue,
+        Sgs,
+        Virtqueues, //
+    }, //
+};
+
+use crate::{
+    caps::Capabilities,
+    engine::{
+        Cipher,
+        Direction,
+        Engine,
+        SessionId, //
+    }, //
+};
+
+mod wire;
+
+use wire::{
+    CipherCreateSession,
+    DestroySession,
+    InHdr,
+    SessionInput, //
+};
+
+/// The largest number of data queues rstkey sets up.
+const MAX_DATA_QUEUES: u32 = 16;
+
+/// Maps a `VIRTIO_CRYPTO_*` status to an error.
+///
+/// This is the only place where device status codes become errors.
+fn status_to_result(status: u32) -> Result {
+    match status {
+        uapi::VIRTIO_CRYPTO_OK => Ok(()),
+        uapi::VIRTIO_CRYPTO_INVSESS | uapi::VIRTIO_CRYPTO_ERR => Err(EINVAL),
+        uapi::VIRTIO_CRYPTO_BADMSG => Err(EBADMSG),
+        uapi::VIRTIO_CRYPTO_NOTSUPP => Err(EOPNOTSUPP),
+        uapi::VIRTIO_CRYPTO_NOSPC => Err(ENOSPC),
+        _ => Err(EIO),
+    }
+}
+
+/// What the device answered to a control request.
+#[derive(Clone, Copy)]
+struct CtrlAnswer {
+    /// The number of bytes the device wrote.
+    len: u32,
+    /// The `VIRTIO_CRYPTO_*` status.
+    status: u32,
+    /// The session ID, for create requests.
+    session_id: u64,
+}
+
+/// Where the control queue's callback leaves the answer to one request for its sender.
+#[pin_data]
+struct CtrlDone {
+    /// Completed when the request has been answered or dropped.
+    #[pin]
+    completion: Completion,
+    /// The answer; `None` if the request was dropped unanswered (device unbound).
+    #[pin]
+    answer: SpinLockIrq<Option<CtrlAnswer>>,
+}
+
+/// The operation of a control request, with its device-readable and device-writable buffers.
+enum CtrlOp {
+    /// `VIRTIO_CRYPTO_CIPHER_CREATE_SESSION`.
+    CreateCipher {
+        /// The request header (device-readable).
+        req: CipherCreateSession,
+        /// The key (device-readable).
+        key: KVec<u8>,
+        /// The answer (device-writable).
+        input: SessionInput,
+    },
+    /// `VIRTIO_CRYPTO_CIPHER_DESTROY_SESSION`.
+    DestroyCipher {
+        /// The request header (device-readable).
+        req: DestroySession,
+        /// The answer (device-writable).
+        status: InHdr,
+    },
+}
+
+/// A request on the control queue: the buffers of the operation and where to leave the answer.
+pub(crate) struct CtrlRequest {
+    /// The operation.
+    op: CtrlOp,
+    /// Where the answer goes.
+    done: Arc<CtrlDone>,
+}
+
+impl CtrlRequest {
+    /// Lists the buffers of the request for [`virtio::Virtqueue::add_sgs`].
+    fn describe<'a>(&'a mut self, sgs: &mut Sgs<'a>) -> Result {
+        match self.op {
+            CtrlOp::CreateCipher {
+                ref req,
+                ref key,
+                ref mut input,
+            } => {
+                sgs.readable(req)?;
+                sgs.readable_vec(key)?;
+                sgs.writable(input)
+            }
+            CtrlOp::DestroyCipher {
+                ref req,
+                ref mut status,
+            } => {
+                sgs.readable(req)?;
+                sgs.writable(status)
+            }
+        }
+    }
+
+    /// Hands the device's answer (`len` bytes written) to the sender.
+    fn complete(req: KBox<Self>, len: u32) {
+        let (status, session_id) = match &req.op {
+            CtrlOp::CreateCipher { input, .. } => (input.status(), input.session_id()),
+            CtrlOp::DestroyCipher { status, .. } => (status.status(), 0),
+        };
+
+        *req.done.answer.lock() = Some(CtrlAnswer {
+            len,
+            status,
+            session_id,
+        });
+
+        // Dropping the request completes `done`.
+    }
+}
+
+impl Drop for CtrlRequest {
+    fn drop(&mut self) {
+        if let CtrlOp::CreateCipher { key, .. } = &mut self.op {
+            // TODO: Use `memzero_explicit()` once the kernel crate offers it; the fence keeps the
+            // stores from being optimized away before the memory is freed.
+            key.as_mut_slice().fill(0);
+            compiler_fence(Ordering::SeqCst);
+        }
+
+        self.done.completion.complete_all();
+    }
+}
+
+/// The callbacks of the device's virtqueues.
+pub(crate) struct QueueHandler;
+
+impl virtio::Handler for QueueHandler {
+    // TODO: Data-queue requests come with the data path; until then only the control queue is
+    // used.
+    type Request = CtrlRequest;
+
+    fn callback(&self, queue: &Queue<CtrlRequest>) {
+        queue.drain(CtrlRequest::complete);
+    }
+}
+
+/// The state of the control queue's sender side.
+struct CtrlState {
+    /// Set when the device is being unbound: no more requests are sent.
+    dead: bool,
+}
+
+/// Counters shown in debugfs.
+pub(crate) struct Stats {
+    /// Sessions created and not destroyed.
+    open_sessions: Atomic<u64>,
+    /// Requests sent on the control queue.
+    ctrl_requests: Atomic<u64>,
+}
+
+impl kernel::debugfs::Writer for Stats {
+    fn write(&self, f: &mut kernel::fmt::Formatter<'_>) -> kernel::fmt::Result {
+        f.write_fmt(fmt!(
+            "open_sessions: {}\nctrl_requests: {}\n",
+            self.open_sessions.load(Relaxed),
+            self.ctrl_requests.load(Relaxed)
+        ))
+    }
+}
+
+/// The virtio-crypto device as an [`Engine`].
+#[pin_data]
+pub(crate) struct VirtioEngine {
+    /// The data queues followed by the control queue.
+    vqs: Virtqueues<QueueHandler>,
+    /// The position of the control queue in `vqs`.
+    ctrl_queue: usize,
+    /// Serializes control requests; a sender holds it until the device has answered.
+    #[pin]
+    ctrl: Mutex<CtrlState>,
+    /// The ciphers the device offers (`1 << VIRTIO_CRYPTO_CIPHER_*`).
+    cipher_mask: u64,
+    /// The longest cipher key the device accepts.
+    max_cipher_key_len: u32,
+    /// Counters.
+    stats: Stats,
+}
+
+impl VirtioEngine {
+    /// Sets up the virtqueues of `vdev` and marks the device ready.
+    pub(crate) fn new(vdev: &virtio::Device<Core<'_>>, caps: &Capabilities) -> Result<Arc<Self>> {
+        // As the C driver does, a device that reports no data queue still has one.
+        let data_queues = caps.max_dataqueues.clamp(1, MAX_DATA_QUEUES);
+        if data_queues != caps.max_dataqueues {
+            dev_info!(
+                vdev,
+                "using {data_queues} of {} data queues\n",
+                caps.max_dataqueues
+            );
+        }
+
+        // CAST: At most `MAX_DATA_QUEUES`.
+        let ctrl_queue = data_queues as usize;
+        let mut names = KVec::with_capacity(ctrl_queue + 1, GFP_KERNEL)?;
+        for i in 0..data_queues {
+            names.push(CString::try_from_fmt(fmt!("dataq.{i}"))?, GFP_KERNEL)?;
+        }
+        names.push(CString::try_from(c"controlq")?, GFP_KERNEL)?;
+
+        let vqs = Virtqueues::new(vdev, names, Ok::<_, Error>(QueueHandler))?;
+        vdev.ready();
+
+        Arc::pin_init(
+            try_pin_init!(Self {
+                vqs,
+                ctrl_queue,
+                ctrl <- new_mutex!(CtrlState { dead: false }, "VirtioEngine::ctrl"),
+                cipher_mask: caps.cipher,
+                max_cipher_key_len: caps.max_cipher_key_len,
+                stats: Stats {
+                    open_sessions: Atomic::new(0u64),
+                    ctrl_requests: Atomic::new(0u64),
+                },
+            }? Error),
+            GFP_KERNEL,
+        )
+    }
+
+    /// Returns the counters.
+    pub(crate) fn stats(&self) -> &Stats {
+        &self.stats
+    }
+
+    /// Stops sending requests, after the one in flight (if any) has been answered.
+    ///
+    /// Called when the device is unbound, before it is reset.
+    pub(crate) fn shutdown(&self) {
+        self.ctrl.lock().dead = true;
+    }
+
+    /// Sends `op` on the control queue and waits for the device's answer.
+    fn ctrl_request(&self, op: CtrlOp) -> Result<CtrlAnswer> {
+        let done = Arc::pin_init(
+            pin_init!(CtrlDone {
+                completion <- Completion::new(),
+                answer <- new_spinlock_irq!(None, "CtrlDone::answer"),
+            }),
+            GFP_KERNEL,
+        )?;
+        let req = KBox::new(
+            CtrlRequest {
+                op,
+                done: done.clone(),
+            },
+            GFP_KERNEL,
+        )?;
+
+        let state = self.ctrl.lock();
+        if state.dead {
+            return Err(ENODEV);
+        }
+
+        let queue = self.vqs.queue(self.ctrl_queue).ok_or(ENODEV)?;
+        {
+            let mut vq = queue.lock();
+            vq.add_sgs(req, GFP_ATOMIC, CtrlRequest::describe)?;
+            vq.kick();
+        }
+        self.stats.ctrl_requests.add(1u64, Relaxed);
+
+        // The request completes `done` when it is answered, or when it is dropped unanswered
+        // because the device was unbound.
+        done.completion.wait_for_completion();
+        drop(state);
+
+        let answer = done.answer.lock().take().ok_or(ENODEV)?;
+        Ok(answer)
+    }
+}
+
+impl Engine for VirtioEngine {
+    fn create_cipher_session(
+        &self,
+        cipher: Cipher,
+        direction: Direction,
+        key: &[u8],
+    ) -> Result<SessionId> {
+        let algo = match cipher {
+            Cipher::AesCbc => uapi::VIRTIO_CRYPTO_CIPHER_AES_CBC,
+        };
+        if self.cipher_mask & (1 << algo) == 0 {
+            return Err(EOPNOTSUPP);
+        }
+
+        let keylen = u32::try_from(key.len()).map_err(|_| EINVAL)?;
+        if keylen > self.max_cipher_key_len {
+            return Err(EINVAL);
+        }
+        cipher.check_key_len(key.len())?;
+
+        let op = match direction {
+            Direction::Encrypt => uapi::VIRTIO_CRYPTO_OP_ENCRYPT,
+            Direction::Decrypt => uapi::VIRTIO_CRYPTO_OP_DECRYPT,
+        };
+
+        let mut key_buf = KVec::with_capacity(key.len(), GFP_KERNEL)?;
+        key_buf.extend_from_slice(key, GFP_KERNEL)?;
+
+        let answer = self.ctrl_request(CtrlOp::CreateCipher {
+            req: CipherCreateSession::new(algo, keylen, op),
+            key: key_buf,
+            input: SessionInput::new(),
+        })?;
+
+        status_to_result(answer.status)?;
+        // CAST: The size of `SessionInput` fits in a `u32`.
+        if answer.len < core::mem::size_of::<SessionInput>() as u32 {
+            return Err(EIO);
+        }
+
+        self.stats.open_sessions.add(1u64, Relaxed);
+        Ok(SessionId(answer.session_id))
+    }
+
+    fn destroy_cipher_session(&self, id: SessionId) -> Result {
+        let answer = self.ctrl_request(CtrlOp::DestroyCipher {
+            req: DestroySession::cipher(id.0),
+            status: InHdr::new(),
+        })?;
+
+        status_to_result(answer.status)?;
+        if answer.len < 1 {
+            return Err(EIO);
+        }
+
+        self.stats.open_sessions.fetch_sub(1u64, Relaxed);
+        Ok(())
+    }
+
+    fn open_sessions(&self) -> u64 {
+        self.stats.open_sessions.load(Relaxed)
+    }
+}
+
+#[kunit_tests(rstkey_virtio_engine)]
+mod tests {
+    use super::*;
+
+    /// Device status codes map to the documented errors.
+    #[test]
+    fn status_codes() {
+        assert!(status_to_result(uapi::VIRTIO_CRYPTO_OK).is_ok());
+        assert_eq!(status_to_result(uapi::VIRTIO_CRYPTO_ERR), Err(EINVAL));
+        assert_eq!(status_to_result(uapi::VIRTIO_CRYPTO_INVSESS), Err(EINVAL));
+        assert_eq!(status_to_result(uapi::VIRTIO_CRYPTO_BADMSG), Err(EBADMSG));
+        assert_eq!(
+            status_to_result(uapi::VIRTIO_CRYPTO_NOTSUPP),
+            Err(EOPNOTSUPP)
+        );
+        assert_eq!(status_to_result(uapi::VIRTIO_CRYPTO_NOSPC), Err(ENOSPC));
+        assert_eq!(status_to_result(uapi::VIRTIO_CRYPTO_KEY_REJECTED), Err(EIO));
+        assert_eq!(status_to_result(0xff), Err(EIO));
+    }
+}

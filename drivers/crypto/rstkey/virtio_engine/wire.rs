@@ -1,0 +1,204 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The control-queue messages of the virtio-crypto device (VIRTIO 1.2, section 5.9.7.2).
+//!
+//! The layouts are those of `include/uapi/linux/virtio_crypto.h`, flattened for the requests
+//! rstkey sends; multi-byte fields are little-endian on the wire.
+
+use core::mem::{
+    offset_of,
+    size_of, //
+};
+use kernel::{
+    transmute::{
+        AsBytes,
+        FromBytes, //
+    },
+    uapi, //
+};
+
+/// `VIRTIO_CRYPTO_OPCODE(service, op)`.
+const fn opcode(service: u32, op: u32) -> u32 {
+    (service << 8) | op
+}
+
+/// `VIRTIO_CRYPTO_CIPHER_CREATE_SESSION`.
+const CIPHER_CREATE_SESSION: u32 = opcode(uapi::VIRTIO_CRYPTO_SERVICE_CIPHER, 0x02);
+
+/// `VIRTIO_CRYPTO_CIPHER_DESTROY_SESSION`.
+const CIPHER_DESTROY_SESSION: u32 = opcode(uapi::VIRTIO_CRYPTO_SERVICE_CIPHER, 0x03);
+
+/// `struct virtio_crypto_ctrl_header`.
+#[repr(C)]
+struct CtrlHeader {
+    /// The operation, `VIRTIO_CRYPTO_*_SESSION`.
+    opcode: u32,
+    /// The algorithm, `VIRTIO_CRYPTO_CIPHER_*` for cipher sessions.
+    algo: u32,
+    /// Unused.
+    flag: u32,
+    /// The data queue the session is for (the device ignores it).
+    queue_id: u32,
+}
+
+/// `struct virtio_crypto_op_ctrl_req` for `VIRTIO_CRYPTO_CIPHER_CREATE_SESSION` of a plain
+/// cipher session (`VIRTIO_CRYPTO_SYM_OP_CIPHER`).
+#[repr(C)]
+pub(super) struct CipherCreateSession {
+    /// The header.
+    header: CtrlHeader,
+    /// `u.sym_create_session.u.cipher.para.algo`.
+    algo: u32,
+    /// `u.sym_create_session.u.cipher.para.keylen`: the key follows in its own buffer.
+    keylen: u32,
+    /// `u.sym_create_session.u.cipher.para.op`: `VIRTIO_CRYPTO_OP_{EN,DE}CRYPT`.
+    op: u32,
+    /// `u.sym_create_session.u.cipher.para.padding`.
+    para_padding: u32,
+    /// `u.sym_create_session.u.cipher.padding`.
+    cipher_padding: [u8; 32],
+    /// `u.sym_create_session.op_type`.
+    op_type: u32,
+    /// `u.sym_create_session.padding`.
+    padding: u32,
+}
+
+impl CipherCreateSession {
+    /// Creates the request for a session of the cipher `algo` (`VIRTIO_CRYPTO_CIPHER_*`) with a
+    /// key of `keylen` bytes for the operation `op` (`VIRTIO_CRYPTO_OP_*`).
+    pub(super) fn new(algo: u32, keylen: u32, op: u32) -> Self {
+        Self {
+            header: CtrlHeader {
+                opcode: CIPHER_CREATE_SESSION.to_le(),
+                algo: algo.to_le(),
+                flag: 0,
+                queue_id: 0,
+            },
+            algo: algo.to_le(),
+            keylen: keylen.to_le(),
+            op: op.to_le(),
+            para_padding: 0,
+            cipher_padding: [0; 32],
+            op_type: uapi::VIRTIO_CRYPTO_SYM_OP_CIPHER.to_le(),
+            padding: 0,
+        }
+    }
+}
+
+/// `struct virtio_crypto_op_ctrl_req` for `VIRTIO_CRYPTO_CIPHER_DESTROY_SESSION`.
+#[repr(C)]
+pub(super) struct DestroySession {
+    /// The header.
+    header: CtrlHeader,
+    /// `u.destroy_session.session_id`.
+    session_id: u64,
+    /// `u.destroy_session.padding`.
+    padding: [u8; 48],
+}
+
+impl DestroySession {
+    /// Creates the request to destroy the cipher session `session_id`.
+    pub(super) fn cipher(session_id: u64) -> Self {
+        Self {
+            header: CtrlHeader {
+                opcode: CIPHER_DESTROY_SESSION.to_le(),
+                algo: 0,
+                flag: 0,
+                queue_id: 0,
+            },
+            session_id: session_id.to_le(),
+            padding: [0; 48],
+        }
+    }
+}
+
+/// `struct virtio_crypto_session_input`: what the device returns for a create request.
+#[repr(C)]
+pub(super) struct SessionInput {
+    /// The ID of the new session.
+    session_id: u64,
+    /// `VIRTIO_CRYPTO_*` status.
+    status: u32,
+    /// Unused.
+    padding: u32,
+}
+
+impl SessionInput {
+    /// Creates the buffer the device fills in, with the status `VIRTIO_CRYPTO_ERR` in case the
+    /// device does not write it.
+    pub(super) fn new() -> Self {
+        Self {
+            session_id: 0,
+            status: uapi::VIRTIO_CRYPTO_ERR.to_le(),
+            padding: 0,
+        }
+    }
+
+    /// Returns the status.
+    pub(super) fn status(&self) -> u32 {
+        u32::from_le(self.status)
+    }
+
+    /// Returns the session ID.
+    pub(super) fn session_id(&self) -> u64 {
+        u64::from_le(self.session_id)
+    }
+}
+
+/// `struct virtio_crypto_inhdr`: what the device returns for a destroy request.
+#[repr(C)]
+pub(super) struct InHdr {
+    /// `VIRTIO_CRYPTO_*` status.
+    status: u8,
+}
+
+impl InHdr {
+    /// Creates the buffer the device fills in, with the status `VIRTIO_CRYPTO_ERR` in case the
+    /// device does not write it.
+    pub(super) fn new() -> Self {
+        // CAST: The status codes fit in a byte.
+        Self {
+            status: uapi::VIRTIO_CRYPTO_ERR as u8,
+        }
+    }
+
+    /// Returns the status.
+    pub(super) fn status(&self) -> u32 {
+        u32::from(self.status)
+    }
+}
+
+// The layouts match the C structures.
+const _: () = {
+    assert!(size_of::<CipherCreateSession>() == size_of::<uapi::virtio_crypto_op_ctrl_req>());
+    assert!(size_of::<DestroySession>() == size_of::<uapi::virtio_crypto_op_ctrl_req>());
+    assert!(offset_of!(CipherCreateSession, algo) == size_of::<uapi::virtio_crypto_ctrl_header>());
+    assert!(offset_of!(DestroySession, session_id) == size_of::<CtrlHeader>());
+    assert!(offset_of!(CipherCreateSession, op_type) == 16 + 48);
+    assert!(size_of::<SessionInput>() == size_of::<uapi::virtio_crypto_session_input>());
+    assert!(
+        offset_of!(SessionInput, status) == offset_of!(uapi::virtio_crypto_session_input, status)
+    );
+    assert!(size_of::<InHdr>() == size_of::<uapi::virtio_crypto_inhdr>());
+};
+
+// SAFETY: `CipherCreateSession` is `repr(C)` with integer fields only, laid out without padding
+// (72 bytes of 4-byte fields and byte arrays), and has no interior mutability.
+unsafe impl AsBytes for CipherCreateSession {}
+
+// SAFETY: `DestroySession` is `repr(C)` with integer fields only, laid out without padding (the
+// `u64` is at offset 16, 72 bytes in all), and has no interior mutability.
+unsafe impl AsBytes for DestroySession {}
+
+// SAFETY: `SessionInput` is `repr(C)` with integer fields only and no padding (8 + 4 + 4 bytes),
+// and has no interior mutability.
+unsafe impl AsBytes for SessionInput {}
+
+// SAFETY: Any bit pattern is a valid `SessionInput`: its fields are integers.
+unsafe impl FromBytes for SessionInput {}
+
+// SAFETY: `InHdr` is a single byte and has no interior mutability.
+unsafe impl AsBytes for InHdr {}
+
+// SAFETY: Any bit pattern is a valid `InHdr`: its field is an integer.
+unsafe impl FromBytes for InHdr {}
