@@ -70,4 +70,22 @@ pub(crate) trait Engine: Send + Sync {
 
     /// Returns the number of sessions created and not destroyed yet.
     fn open_sessions(&self) -> u64;
+
+    /// Runs the cipher session `id`, created for `direction`, on `src` with `iv`, and returns
+    /// the result, as long as `src`.
+    ///
+    /// This waits for the accelerator; the asynchronous interface the crypto API needs is still
+    /// to come.
+    ///
+    /// # Errors
+    ///
+    /// [`EINVAL`] for an IV or a length the cipher or the accelerator does not accept,
+    /// [`ENODEV`] once the accelerator is gone, or the error the accelerator reports.
+    fn cipher(
+        &self,
+        id: SessionId,
+        direction: Direction,
+        iv: &[u8],
+        src: KVec<u8>,
+    ) -> Result<KVec<u8>>;
 }

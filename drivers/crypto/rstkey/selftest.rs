@@ -12,9 +12,13 @@
 //! - `cipher-session-dec [KEY]`: the same with a decryption session.
 //! - `cipher-session-double-destroy`: creates a session and destroys it twice; the second destroy
 //!   must fail on the device. Result: `cipher-session-double-destroy: error <errno> at destroy2`.
+//! - `cbc-kat`: encrypts the plaintext of NIST SP 800-38A, F.2.1 (AES-128-CBC) on a data queue
+//!   and checks the ciphertext, then decrypts the ciphertext and checks the plaintext, each in a
+//!   session of its own. Result: `cbc-kat: ok`.
 //!
 //! Failures are reported as `<command>: error <errno> at <step>`, the step being `parse`,
-//! `create`, `destroy` or `destroy2`.
+//! `create`, `destroy`, `destroy2`, `encrypt`, `decrypt` or `compare` (a wrong result, reported
+//! as `EBADMSG`).
 
 use kernel::{
     debugfs,
@@ -43,6 +47,27 @@ const NIST_AES128_KEY: [u8; 16] = [
     0x2b, 0x7e, 0x15, 0x16, 0x28, 0xae, 0xd2, 0xa6, 0xab, 0xf7, 0x15, 0x88, 0x09, 0xcf, 0x4f, 0x3c,
 ];
 
+/// The IV of NIST SP 800-38A, F.2.1.
+const NIST_IV: [u8; 16] = [
+    0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f,
+];
+
+/// The plaintext of NIST SP 800-38A, F.2.1.
+const NIST_PLAINTEXT: [u8; 64] = [
+    0x6b, 0xc1, 0xbe, 0xe2, 0x2e, 0x40, 0x9f, 0x96, 0xe9, 0x3d, 0x7e, 0x11, 0x73, 0x93, 0x17, 0x2a,
+    0xae, 0x2d, 0x8a, 0x57, 0x1e, 0x03, 0xac, 0x9c, 0x9e, 0xb7, 0x6f, 0xac, 0x45, 0xaf, 0x8e, 0x51,
+    0x30, 0xc8, 0x1c, 0x46, 0xa3, 0x5c, 0xe4, 0x11, 0xe5, 0xfb, 0xc1, 0x19, 0x1a, 0x0a, 0x52, 0xef,
+    0xf6, 0x9f, 0x24, 0x45, 0xdf, 0x4f, 0x9b, 0x17, 0xad, 0x2b, 0x41, 0x7b, 0xe6, 0x6c, 0x37, 0x10,
+];
+
+/// The ciphertext of NIST SP 800-38A, F.2.1 (CBC-AES128.Encrypt).
+const NIST_CIPHERTEXT: [u8; 64] = [
+    0x76, 0x49, 0xab, 0xac, 0x81, 0x19, 0xb2, 0x46, 0xce, 0xe9, 0x8e, 0x9b, 0x12, 0xe9, 0x19, 0x7d,
+    0x50, 0x86, 0xcb, 0x9b, 0x50, 0x72, 0x19, 0xee, 0x95, 0xdb, 0x11, 0x3a, 0x91, 0x76, 0x78, 0xb2,
+    0x73, 0xbe, 0xd6, 0xb8, 0xe3, 0xc1, 0x74, 0x3b, 0x71, 0x16, 0xe6, 0x9e, 0x22, 0x22, 0x95, 0x16,
+    0x3f, 0xf1, 0xca, 0xa1, 0x68, 0x1f, 0xac, 0x09, 0x12, 0x0e, 0xca, 0x30, 0x75, 0x86, 0xe1, 0xa7,
+];
+
 /// The longest command accepted.
 const MAX_COMMAND: usize = 512;
 
@@ -60,6 +85,12 @@ enum Step {
     Destroy,
     /// Destroying the session a second time.
     Destroy2,
+    /// Encrypting on a data queue.
+    Encrypt,
+    /// Decrypting on a data queue.
+    Decrypt,
+    /// Comparing the result with the expected one.
+    Compare,
 }
 
 impl Step {
@@ -70,6 +101,9 @@ impl Step {
             Self::Create => "create",
             Self::Destroy => "destroy",
             Self::Destroy2 => "destroy2",
+            Self::Encrypt => "encrypt",
+            Self::Decrypt => "decrypt",
+            Self::Compare => "compare",
         }
     }
 }
@@ -86,6 +120,8 @@ enum Outcome {
         /// The number of open sessions while it was open.
         open: u64,
     },
+    /// The known-answer test passed.
+    Passed,
     /// The command failed.
     Failed {
         /// The step that failed.
@@ -163,6 +199,54 @@ impl Selftest {
         Outcome::Session { id, open }
     }
 
+    /// Runs `src` through a new session of `direction` with the NIST key and IV, and checks the
+    /// result against `expected`.
+    fn cbc_known_answer(
+        &self,
+        direction: Direction,
+        src: &[u8],
+        expected: &[u8],
+    ) -> core::result::Result<(), (Step, Error)> {
+        let engine = &*self.engine;
+        let step = match direction {
+            Direction::Encrypt => Step::Encrypt,
+            Direction::Decrypt => Step::Decrypt,
+        };
+
+        let mut input = KVec::with_capacity(src.len(), GFP_KERNEL).map_err(|e| (step, e.into()))?;
+        input
+            .extend_from_slice(src, GFP_KERNEL)
+            .map_err(|e| (step, e.into()))?;
+
+        let id = engine
+            .create_cipher_session(Cipher::AesCbc, direction, &NIST_AES128_KEY)
+            .map_err(|e| (Step::Create, e))?;
+        let output = engine.cipher(id, direction, &NIST_IV, input);
+        let destroyed = engine.destroy_cipher_session(id);
+
+        let output = output.map_err(|e| (step, e))?;
+        destroyed.map_err(|e| (Step::Destroy, e))?;
+        if output.as_slice() != expected {
+            return Err((Step::Compare, EBADMSG));
+        }
+
+        Ok(())
+    }
+
+    /// Runs the AES-CBC known-answer test of NIST SP 800-38A, F.2.1, both ways.
+    fn cbc_kat(&self) -> Outcome {
+        let result = self
+            .cbc_known_answer(Direction::Encrypt, &NIST_PLAINTEXT, &NIST_CIPHERTEXT)
+            .and_then(|()| {
+                self.cbc_known_answer(Direction::Decrypt, &NIST_CIPHERTEXT, &NIST_PLAINTEXT)
+            });
+
+        match result {
+            Ok(()) => Outcome::Passed,
+            Err((step, err)) => Outcome::Failed { step, err },
+        }
+    }
+
     /// Runs `line` and returns the command's name and result.
     fn run(&self, line: &[u8]) -> (&'static str, Outcome) {
         let mut words = line
@@ -179,6 +263,7 @@ impl Selftest {
         let (name, direction) = match command {
             b"cipher-session" => ("cipher-session", Direction::Encrypt),
             b"cipher-session-dec" => ("cipher-session-dec", Direction::Decrypt),
+            b"cbc-kat" if arg.is_none() => return ("cbc-kat", self.cbc_kat()),
             b"cipher-session-double-destroy" if arg.is_none() => {
                 return (
                     "cipher-session-double-destroy",
@@ -267,6 +352,7 @@ impl debugfs::Writer for Selftest {
                 id.0,
                 open
             )),
+            Outcome::Passed => f.write_fmt(fmt!("{}: ok\n", last.command)),
             Outcome::Failed { step, err } => f.write_fmt(fmt!(
                 "{}: error {} at {}\n",
                 last.command,

@@ -5,6 +5,7 @@
 //! The device has `max_dataqueues` data queues followed by one control queue (VIRTIO 1.2,
 //! section 5.9.2). Sessions are created and destroyed on the control queue, one request at a
 //! time: the caller sleeps until the control queue's callback has received the device's answer.
+//! Cipher operations run on a data queue, for now synchronously in the same way.
 
 use core::sync::atomic::{
     compiler_fence,
@@ -49,6 +50,7 @@ mod wire;
 
 use wire::{
     CipherCreateSession,
+    CipherDataReq,
     DestroySession,
     InHdr,
     SessionInput, //
@@ -56,6 +58,9 @@ use wire::{
 
 /// The largest number of data queues rstkey sets up.
 const MAX_DATA_QUEUES: u32 = 16;
+
+/// The AES block size, which is also the size of a CBC IV.
+const AES_BLOCK_SIZE: usize = 16;
 
 /// Maps a `VIRTIO_CRYPTO_*` status to an error.
 ///
@@ -71,30 +76,31 @@ fn status_to_result(status: u32) -> Result {
     }
 }
 
-/// What the device answered to a control request.
-#[derive(Clone, Copy)]
-struct CtrlAnswer {
+/// What the device answered to a request.
+struct Answer {
     /// The number of bytes the device wrote.
     len: u32,
     /// The `VIRTIO_CRYPTO_*` status.
     status: u32,
     /// The session ID, for create requests.
     session_id: u64,
+    /// The destination buffer, for cipher operations.
+    dst: KVec<u8>,
 }
 
-/// Where the control queue's callback leaves the answer to one request for its sender.
+/// Where a queue's callback leaves the answer to one request for its sender.
 #[pin_data]
-struct CtrlDone {
+struct Done {
     /// Completed when the request has been answered or dropped.
     #[pin]
     completion: Completion,
     /// The answer; `None` if the request was dropped unanswered (device unbound).
     #[pin]
-    answer: SpinLockIrq<Option<CtrlAnswer>>,
+    answer: SpinLockIrq<Option<Answer>>,
 }
 
-/// The operation of a control request, with its device-readable and device-writable buffers.
-enum CtrlOp {
+/// The operation of a request, with its device-readable and device-writable buffers.
+enum Op {
     /// `VIRTIO_CRYPTO_CIPHER_CREATE_SESSION`.
     CreateCipher {
         /// The request header (device-readable).
@@ -111,21 +117,34 @@ enum CtrlOp {
         /// The answer (device-writable).
         status: InHdr,
     },
+    /// `VIRTIO_CRYPTO_CIPHER_{EN,DE}CRYPT`, on a data queue.
+    Cipher {
+        /// The request header (device-readable).
+        req: CipherDataReq,
+        /// The IV (device-readable).
+        iv: [u8; AES_BLOCK_SIZE],
+        /// The source (device-readable).
+        src: KVec<u8>,
+        /// The destination, as long as the source (device-writable).
+        dst: KVec<u8>,
+        /// The status (device-writable).
+        status: InHdr,
+    },
 }
 
-/// A request on the control queue: the buffers of the operation and where to leave the answer.
-pub(crate) struct CtrlRequest {
+/// A request on one of the queues: the buffers of the operation and where to leave the answer.
+pub(crate) struct Request {
     /// The operation.
-    op: CtrlOp,
+    op: Op,
     /// Where the answer goes.
-    done: Arc<CtrlDone>,
+    done: Arc<Done>,
 }
 
-impl CtrlRequest {
+impl Request {
     /// Lists the buffers of the request for [`virtio::Virtqueue::add_sgs`].
     fn describe<'a>(&'a mut self, sgs: &mut Sgs<'a>) -> Result {
         match self.op {
-            CtrlOp::CreateCipher {
+            Op::CreateCipher {
                 ref req,
                 ref key,
                 ref mut input,
@@ -134,41 +153,61 @@ impl CtrlRequest {
                 sgs.readable_vec(key)?;
                 sgs.writable(input)
             }
-            CtrlOp::DestroyCipher {
+            Op::DestroyCipher {
                 ref req,
                 ref mut status,
             } => {
                 sgs.readable(req)?;
                 sgs.writable(status)
             }
+            Op::Cipher {
+                ref req,
+                ref iv,
+                ref src,
+                ref mut dst,
+                ref mut status,
+            } => {
+                sgs.readable(req)?;
+                sgs.readable(iv)?;
+                sgs.readable_vec(src)?;
+                sgs.writable_vec(dst)?;
+                sgs.writable(status)
+            }
         }
     }
 
     /// Hands the device's answer (`len` bytes written) to the sender.
-    fn complete(req: KBox<Self>, len: u32) {
-        let (status, session_id) = match &req.op {
-            CtrlOp::CreateCipher { input, .. } => (input.status(), input.session_id()),
-            CtrlOp::DestroyCipher { status, .. } => (status.status(), 0),
+    fn complete(mut req: KBox<Self>, len: u32) {
+        let (status, session_id, dst) = match &mut req.op {
+            Op::CreateCipher { input, .. } => (input.status(), input.session_id(), KVec::new()),
+            Op::DestroyCipher { status, .. } => (status.status(), 0, KVec::new()),
+            Op::Cipher { status, dst, .. } => (status.status(), 0, core::mem::take(dst)),
         };
 
-        *req.done.answer.lock() = Some(CtrlAnswer {
+        *req.done.answer.lock() = Some(Answer {
             len,
             status,
             session_id,
+            dst,
         });
 
         // Dropping the request completes `done`.
     }
 }
 
-impl Drop for CtrlRequest {
+impl Drop for Request {
     fn drop(&mut self) {
-        if let CtrlOp::CreateCipher { key, .. } = &mut self.op {
-            // TODO: Use `memzero_explicit()` once the kernel crate offers it; the fence keeps the
-            // stores from being optimized away before the memory is freed.
-            key.as_mut_slice().fill(0);
-            compiler_fence(Ordering::SeqCst);
+        // TODO: Use `memzero_explicit()` once the kernel crate offers it; the fence keeps the
+        // stores from being optimized away before the memory is freed.
+        match &mut self.op {
+            Op::CreateCipher { key, .. } => key.as_mut_slice().fill(0),
+            Op::Cipher { src, dst, .. } => {
+                src.as_mut_slice().fill(0);
+                dst.as_mut_slice().fill(0);
+            }
+            Op::DestroyCipher { .. } => (),
         }
+        compiler_fence(Ordering::SeqCst);
 
         self.done.completion.complete_all();
     }
@@ -178,12 +217,10 @@ impl Drop for CtrlRequest {
 pub(crate) struct QueueHandler;
 
 impl virtio::Handler for QueueHandler {
-    // TODO: Data-queue requests come with the data path; until then only the control queue is
-    // used.
-    type Request = CtrlRequest;
+    type Request = Request;
 
-    fn callback(&self, queue: &Queue<CtrlRequest>) {
-        queue.drain(CtrlRequest::complete);
+    fn callback(&self, queue: &Queue<Request>) {
+        queue.drain(Request::complete);
     }
 }
 
@@ -197,7 +234,7 @@ struct CtrlState {
 pub(crate) struct Stats {
     /// Sessions created and not destroyed.
     open_sessions: Atomic<u64>,
-    /// Requests sent on the control queue.
+    /// Requests submitted to the control queue.
     ctrl_requests: Atomic<u64>,
 }
 
@@ -225,6 +262,8 @@ pub(crate) struct VirtioEngine {
     cipher_mask: u64,
     /// The longest cipher key the device accepts.
     max_cipher_key_len: u32,
+    /// The largest request content the device accepts.
+    max_size: u64,
     /// Counters.
     stats: Stats,
 }
@@ -260,6 +299,7 @@ impl VirtioEngine {
                 ctrl <- new_mutex!(CtrlState { dead: false }, "VirtioEngine::ctrl"),
                 cipher_mask: caps.cipher,
                 max_cipher_key_len: caps.max_cipher_key_len,
+                max_size: caps.max_size,
                 stats: Stats {
                     open_sessions: Atomic::new(0u64),
                     ctrl_requests: Atomic::new(0u64),
@@ -281,43 +321,50 @@ impl VirtioEngine {
         self.ctrl.lock().dead = true;
     }
 
-    /// Sends `op` on the control queue and waits for the device's answer.
-    fn ctrl_request(&self, op: CtrlOp) -> Result<CtrlAnswer> {
+    /// Sends `op` on queue `index` and waits for the device's answer.
+    fn send(&self, index: usize, op: Op) -> Result<Answer> {
         let done = Arc::pin_init(
-            pin_init!(CtrlDone {
+            pin_init!(Done {
                 completion <- Completion::new(),
-                answer <- new_spinlock_irq!(None, "CtrlDone::answer"),
+                answer <- new_spinlock_irq!(None, "Done::answer"),
             }),
             GFP_KERNEL,
         )?;
         let req = KBox::new(
-            CtrlRequest {
+            Request {
                 op,
                 done: done.clone(),
             },
             GFP_KERNEL,
         )?;
 
+        let queue = self.vqs.queue(index).ok_or(ENODEV)?;
+        {
+            let mut vq = queue.lock();
+            vq.add_sgs(req, GFP_ATOMIC, Request::describe)?;
+            vq.kick();
+        }
+
+        // The request completes `done` when it is answered, or when it is dropped unanswered
+        // because the device was unbound.
+        done.completion.wait_for_completion();
+
+        let answer = done.answer.lock().take().ok_or(ENODEV)?;
+        Ok(answer)
+    }
+
+    /// Sends `op` on the control queue and waits for the device's answer.
+    fn ctrl_request(&self, op: Op) -> Result<Answer> {
         let state = self.ctrl.lock();
         if state.dead {
             return Err(ENODEV);
         }
 
-        let queue = self.vqs.queue(self.ctrl_queue).ok_or(ENODEV)?;
-        {
-            let mut vq = queue.lock();
-            vq.add_sgs(req, GFP_ATOMIC, CtrlRequest::describe)?;
-            vq.kick();
-        }
         self.stats.ctrl_requests.add(1u64, Relaxed);
-
-        // The request completes `done` when it is answered, or when it is dropped unanswered
-        // because the device was unbound.
-        done.completion.wait_for_completion();
+        let answer = self.send(self.ctrl_queue, op);
         drop(state);
 
-        let answer = done.answer.lock().take().ok_or(ENODEV)?;
-        Ok(answer)
+        answer
     }
 }
 
@@ -349,7 +396,7 @@ impl Engine for VirtioEngine {
         let mut key_buf = KVec::with_capacity(key.len(), GFP_KERNEL)?;
         key_buf.extend_from_slice(key, GFP_KERNEL)?;
 
-        let answer = self.ctrl_request(CtrlOp::CreateCipher {
+        let answer = self.ctrl_request(Op::CreateCipher {
             req: CipherCreateSession::new(algo, keylen, op),
             key: key_buf,
             input: SessionInput::new(),
@@ -366,7 +413,7 @@ impl Engine for VirtioEngine {
     }
 
     fn destroy_cipher_session(&self, id: SessionId) -> Result {
-        let answer = self.ctrl_request(CtrlOp::DestroyCipher {
+        let answer = self.ctrl_request(Op::DestroyCipher {
             req: DestroySession::cipher(id.0),
             status: InHdr::new(),
         })?;
@@ -382,6 +429,56 @@ impl Engine for VirtioEngine {
 
     fn open_sessions(&self) -> u64 {
         self.stats.open_sessions.load(Relaxed)
+    }
+
+    fn cipher(
+        &self,
+        id: SessionId,
+        direction: Direction,
+        iv: &[u8],
+        src: KVec<u8>,
+    ) -> Result<KVec<u8>> {
+        let iv: [u8; AES_BLOCK_SIZE] = iv.try_into().map_err(|_| EINVAL)?;
+        let len = src.len();
+        if len == 0 || len % AES_BLOCK_SIZE != 0 {
+            return Err(EINVAL);
+        }
+        let len_u32 = u32::try_from(len).map_err(|_| EINVAL)?;
+        // The device's limit covers the IV, the source, the destination and the status.
+        let total = u64::from(len_u32) * 2 + AES_BLOCK_SIZE as u64 + 1;
+        if total > self.max_size {
+            return Err(EINVAL);
+        }
+
+        let dst = KVec::from_elem(0u8, len, GFP_KERNEL)?;
+        // CAST: The IV size fits in a `u32`.
+        let req = CipherDataReq::new(
+            direction == Direction::Encrypt,
+            uapi::VIRTIO_CRYPTO_CIPHER_AES_CBC,
+            id.0,
+            AES_BLOCK_SIZE as u32,
+            len_u32,
+        );
+
+        // TODO: Spread requests over the data queues and make them asynchronous, for the
+        // crypto API.
+        let answer = self.send(
+            0,
+            Op::Cipher {
+                req,
+                iv,
+                src,
+                dst,
+                status: InHdr::new(),
+            },
+        )?;
+
+        status_to_result(answer.status)?;
+        if answer.dst.len() != len {
+            return Err(EIO);
+        }
+
+        Ok(answer.dst)
     }
 }
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The control-queue messages of the virtio-crypto device (VIRTIO 1.2, section 5.9.7.2).
+//! The control-queue and data-queue messages of the virtio-crypto device (VIRTIO 1.2, sections
+//! 5.9.7.2 and 5.9.7.4).
 //!
 //! The layouts are those of `include/uapi/linux/virtio_crypto.h`, flattened for the requests
 //! rstkey sends; multi-byte fields are little-endian on the wire.
@@ -202,3 +203,88 @@ unsafe impl AsBytes for InHdr {}
 
 // SAFETY: Any bit pattern is a valid `InHdr`: its field is an integer.
 unsafe impl FromBytes for InHdr {}
+
+/// `VIRTIO_CRYPTO_CIPHER_ENCRYPT`.
+const CIPHER_ENCRYPT: u32 = opcode(uapi::VIRTIO_CRYPTO_SERVICE_CIPHER, 0x00);
+
+/// `VIRTIO_CRYPTO_CIPHER_DECRYPT`.
+const CIPHER_DECRYPT: u32 = opcode(uapi::VIRTIO_CRYPTO_SERVICE_CIPHER, 0x01);
+
+/// `struct virtio_crypto_op_header`.
+#[repr(C)]
+struct OpHeader {
+    /// The operation, `VIRTIO_CRYPTO_CIPHER_{EN,DE}CRYPT`.
+    opcode: u32,
+    /// The algorithm, `VIRTIO_CRYPTO_CIPHER_*`.
+    algo: u32,
+    /// The session.
+    session_id: u64,
+    /// Unused.
+    flag: u32,
+    /// Unused.
+    padding: u32,
+}
+
+/// `struct virtio_crypto_op_data_req` for a plain cipher operation
+/// (`VIRTIO_CRYPTO_SYM_OP_CIPHER`); the IV, the source and the destination follow in their own
+/// buffers.
+#[repr(C)]
+pub(super) struct CipherDataReq {
+    /// The header.
+    header: OpHeader,
+    /// `u.sym_req.u.cipher.para.iv_len`.
+    iv_len: u32,
+    /// `u.sym_req.u.cipher.para.src_data_len`.
+    src_data_len: u32,
+    /// `u.sym_req.u.cipher.para.dst_data_len`.
+    dst_data_len: u32,
+    /// `u.sym_req.u.cipher.para.padding`.
+    para_padding: u32,
+    /// `u.sym_req.u.cipher.padding`.
+    cipher_padding: [u8; 24],
+    /// `u.sym_req.op_type`.
+    op_type: u32,
+    /// `u.sym_req.padding`.
+    padding: u32,
+}
+
+impl CipherDataReq {
+    /// Creates the request to encrypt (or decrypt, if not `encrypt`) `len` bytes with the
+    /// cipher `algo` in session `session_id`, with an IV of `iv_len` bytes.
+    pub(super) fn new(encrypt: bool, algo: u32, session_id: u64, iv_len: u32, len: u32) -> Self {
+        let opcode = if encrypt {
+            CIPHER_ENCRYPT
+        } else {
+            CIPHER_DECRYPT
+        };
+
+        Self {
+            header: OpHeader {
+                opcode: opcode.to_le(),
+                algo: algo.to_le(),
+                session_id: session_id.to_le(),
+                flag: 0,
+                padding: 0,
+            },
+            iv_len: iv_len.to_le(),
+            src_data_len: len.to_le(),
+            dst_data_len: len.to_le(),
+            para_padding: 0,
+            cipher_padding: [0; 24],
+            op_type: uapi::VIRTIO_CRYPTO_SYM_OP_CIPHER.to_le(),
+            padding: 0,
+        }
+    }
+}
+
+// The layouts match the C structures.
+const _: () = {
+    assert!(size_of::<OpHeader>() == size_of::<uapi::virtio_crypto_op_header>());
+    assert!(size_of::<CipherDataReq>() == size_of::<uapi::virtio_crypto_op_data_req>());
+    assert!(offset_of!(CipherDataReq, iv_len) == size_of::<uapi::virtio_crypto_op_header>());
+    assert!(offset_of!(CipherDataReq, op_type) == 24 + 40);
+};
+
+// SAFETY: `CipherDataReq` is `repr(C)` with integer fields only, laid out without padding (the
+// `u64` is at offset 8, 72 bytes in all), and has no interior mutability.
+unsafe impl AsBytes for CipherDataReq {}
