@@ -127,7 +127,7 @@ impl Param<'_> {
     ///
     /// Returns [`EINVAL`] if a memory reference is out of the bounds of its shared memory or its
     /// shared memory belongs to another context.
-    fn to_raw(&self, ctx: *mut bindings::tee_context) -> Result<bindings::tee_param> {
+    fn encode(&self, ctx: *mut bindings::tee_context) -> Result<bindings::tee_param> {
         let mut raw: bindings::tee_param = pin_init::zeroed();
         let attr = match self {
             Param::None => bindings::TEE_IOCTL_PARAM_ATTR_TYPE_NONE,
@@ -206,7 +206,7 @@ pub(super) fn encode(
     }
     let mut raw: [bindings::tee_param; MAX_PARAMS] = pin_init::zeroed();
     for (r, p) in raw.iter_mut().zip(params) {
-        *r = p.to_raw(ctx)?;
+        *r = p.encode(ctx)?;
     }
     Ok(raw)
 }
