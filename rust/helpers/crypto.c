@@ -1,0 +1,63 @@
+// SPDX-License-Identifier: GPL-2.0
+
+#include <crypto/internal/skcipher.h>
+#include <crypto/skcipher.h>
+
+__rust_helper void *rust_helper_crypto_skcipher_ctx(struct crypto_skcipher *tfm)
+{
+	return crypto_skcipher_ctx(tfm);
+}
+
+__rust_helper struct crypto_skcipher *
+rust_helper_crypto_skcipher_reqtfm(struct skcipher_request *req)
+{
+	return crypto_skcipher_reqtfm(req);
+}
+
+__rust_helper unsigned int
+rust_helper_crypto_skcipher_ivsize(struct crypto_skcipher *tfm)
+{
+	return crypto_skcipher_ivsize(tfm);
+}
+
+__rust_helper void rust_helper_crypto_free_skcipher(struct crypto_skcipher *tfm)
+{
+	crypto_free_skcipher(tfm);
+}
+
+__rust_helper struct skcipher_request *
+rust_helper_skcipher_request_alloc(struct crypto_skcipher *tfm, gfp_t gfp)
+{
+	return skcipher_request_alloc(tfm, gfp);
+}
+
+__rust_helper void rust_helper_skcipher_request_free(struct skcipher_request *req)
+{
+	skcipher_request_free(req);
+}
+
+__rust_helper void
+rust_helper_skcipher_request_set_callback(struct skcipher_request *req, u32 flags,
+					  crypto_completion_t compl, void *data)
+{
+	skcipher_request_set_callback(req, flags, compl, data);
+}
+
+__rust_helper void
+rust_helper_skcipher_request_set_crypt(struct skcipher_request *req,
+				       struct scatterlist *src,
+				       struct scatterlist *dst,
+				       unsigned int cryptlen, void *iv)
+{
+	skcipher_request_set_crypt(req, src, dst, cryptlen, iv);
+}
+
+__rust_helper void rust_helper_crypto_init_wait(struct crypto_wait *wait)
+{
+	crypto_init_wait(wait);
+}
+
+__rust_helper int rust_helper_crypto_wait_req(int err, struct crypto_wait *wait)
+{
+	return crypto_wait_req(err, wait);
+}

@@ -1,0 +1,31 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Crypto API.
+//!
+//! Only symmetric key ciphers ([`skcipher`]) are wrapped so far.
+//!
+//! C header: [`include/linux/crypto.h`](srctree/include/linux/crypto.h)
+
+pub mod skcipher;
+
+/// Flags of an algorithm (`CRYPTO_ALG_*`), for [`skcipher::Algorithm::FLAGS`].
+///
+/// `CRYPTO_ALG_ASYNC` is not offered: the algorithms registered from Rust complete every request
+/// synchronously for now.
+pub mod alg_flags {
+    use crate::bindings;
+
+    /// The algorithm is only for use by other algorithms (`CRYPTO_ALG_INTERNAL`).
+    ///
+    /// Such an algorithm is only found by a lookup that asks for it with `type` and `mask` both
+    /// containing this flag.
+    pub const INTERNAL: u32 = bindings::CRYPTO_ALG_INTERNAL;
+
+    /// The algorithm is implemented by a driver for a device only the kernel can use
+    /// (`CRYPTO_ALG_KERN_DRIVER_ONLY`).
+    pub const KERN_DRIVER_ONLY: u32 = bindings::CRYPTO_ALG_KERN_DRIVER_ONLY;
+
+    /// The algorithm may allocate memory while it processes a request
+    /// (`CRYPTO_ALG_ALLOCATES_MEMORY`).
+    pub const ALLOCATES_MEMORY: u32 = bindings::CRYPTO_ALG_ALLOCATES_MEMORY;
+}

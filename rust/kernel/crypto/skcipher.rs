@@ -1,0 +1,765 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Symmetric key ciphers (skcipher).
+//!
+//! An algorithm is implemented by a type that implements [`Algorithm`] and is registered with
+//! the crypto API for as long as its [`Registration`] lives. Users of an algorithm allocate a
+//! transformation with [`Tfm::new`].
+//!
+//! Requests are completed synchronously: [`Algorithm::encrypt`] and [`Algorithm::decrypt`] return
+//! the result of the operation, and the algorithm is registered without `CRYPTO_ALG_ASYNC`.
+//!
+//! # TODO
+//!
+//! Asynchronous completion (returning `-EINPROGRESS`, or `-EBUSY` for a backlogged request, and
+//! completing the request later with `skcipher_request_complete()`), a per-request context
+//! (`reqsize`) and `export`/`import` are not wrapped yet.
+//!
+//! C headers: [`include/crypto/skcipher.h`](srctree/include/crypto/skcipher.h) and
+//! [`include/crypto/internal/skcipher.h`](srctree/include/crypto/internal/skcipher.h)
+
+use crate::{
+    alloc::flags::GFP_KERNEL,
+    bindings,
+    error::{
+        from_err_ptr,
+        from_result,
+        to_result, //
+    },
+    prelude::*,
+    types::Opaque,
+    ThisModule, //
+};
+use core::{
+    marker::PhantomData,
+    mem::{
+        align_of,
+        size_of, //
+    },
+    ptr::NonNull, //
+};
+
+/// A symmetric key cipher algorithm.
+///
+/// The crypto API calls the operations with a transformation (tfm) context of type
+/// [`Algorithm::Context`], which lives in the context area the crypto API allocates with each
+/// transformation (`cra_ctxsize`). It is created by [`Algorithm::init`] when the transformation
+/// is allocated and dropped when it is freed.
+///
+/// # Examples
+///
+/// An algorithm that copies the source to the destination:
+///
+/// ```
+/// use kernel::crypto::skcipher::{self, Algorithm, Registration, Request};
+///
+/// struct Copy;
+///
+/// #[vtable]
+/// impl Algorithm for Copy {
+///     const NAME: &'static CStr = c"ecb(rust-doc-copy)";
+///     const DRIVER_NAME: &'static CStr = c"ecb-rust-doc-copy";
+///     const PRIORITY: i32 = 0;
+///     const BLOCK_SIZE: u32 = 1;
+///     const MIN_KEYSIZE: u32 = 0;
+///     const MAX_KEYSIZE: u32 = 0;
+///
+///     type Context = ();
+///
+///     fn init() -> Result<()> {
+///         Ok(())
+///     }
+///
+///     fn setkey(_ctx: &mut (), _key: &[u8]) -> Result {
+///         Ok(())
+///     }
+///
+///     fn encrypt(_ctx: &(), req: &mut Request<'_, Self>) -> Result {
+///         let mut buf = [0u8; 8];
+///         let mut offset = 0;
+///         while offset < req.cryptlen() {
+///             let len = buf.len().min(req.cryptlen() - offset);
+///             req.copy_from_src(offset, &mut buf[..len])?;
+///             req.copy_to_dst(offset, &buf[..len])?;
+///             offset += len;
+///         }
+///         Ok(())
+///     }
+///
+///     fn decrypt(ctx: &(), req: &mut Request<'_, Self>) -> Result {
+///         Self::encrypt(ctx, req)
+///     }
+/// }
+///
+/// let reg = KBox::pin_init(
+///     Registration::<Copy>::new(kernel::module::this_module::<crate::LocalModule>()),
+///     GFP_KERNEL,
+/// )?;
+///
+/// let tfm = skcipher::Tfm::new(c"ecb-rust-doc-copy", 0, 0)?;
+/// let mut data = *b"some data";
+/// tfm.encrypt_buf(&mut [], &mut data)?;
+/// assert_eq!(&data, b"some data");
+///
+/// drop(tfm);
+/// drop(reg);
+/// # Ok::<(), Error>(())
+/// ```
+#[vtable]
+pub trait Algorithm: Sized + 'static {
+    /// The generic name of the algorithm (`cra_name`), e.g. `c"cbc(aes)"`.
+    const NAME: &'static CStr;
+
+    /// The unique name of this implementation (`cra_driver_name`), e.g. `c"cbc-aes-foo"`.
+    const DRIVER_NAME: &'static CStr;
+
+    /// The priority of this implementation among those of [`Algorithm::NAME`]
+    /// (`cra_priority`).
+    const PRIORITY: i32;
+
+    /// The block size in bytes (`cra_blocksize`).
+    const BLOCK_SIZE: u32;
+
+    /// The smallest key size in bytes (`min_keysize`).
+    const MIN_KEYSIZE: u32;
+
+    /// The largest key size in bytes (`max_keysize`).
+    const MAX_KEYSIZE: u32;
+
+    /// The size of the IV in bytes (`ivsize`).
+    const IV_SIZE: u32 = 0;
+
+    /// Additional flags of the algorithm, see [`crate::crypto::alg_flags`].
+    const FLAGS: u32 = 0;
+
+    /// The transformation context.
+    ///
+    /// Its alignment must not be larger than the one of `u64`, which the crypto API guarantees
+    /// for the context area (`CRYPTO_MINALIGN`).
+    type Context: Send + Sync;
+
+    /// Creates the context of a new transformation.
+    fn init() -> Result<Self::Context>;
+
+    /// Sets the key of a transformation.
+    ///
+    /// The crypto API has checked that the size of `key` is between [`Algorithm::MIN_KEYSIZE`]
+    /// and [`Algorithm::MAX_KEYSIZE`]. The users of a transformation do not set its key while
+    /// they use it for requests.
+    fn setkey(ctx: &mut Self::Context, key: &[u8]) -> Result;
+
+    /// Encrypts the request synchronously.
+    ///
+    /// Several requests of the same transformation may be processed concurrently.
+    fn encrypt(ctx: &Self::Context, req: &mut Request<'_, Self>) -> Result;
+
+    /// Decrypts the request synchronously.
+    ///
+    /// Several requests of the same transformation may be processed concurrently.
+    fn decrypt(ctx: &Self::Context, req: &mut Request<'_, Self>) -> Result;
+}
+
+/// A request to encrypt or decrypt (`struct skcipher_request`) for an algorithm of type `T`.
+///
+/// # Invariants
+///
+/// `self.ptr` points to a valid `struct skcipher_request` of a transformation of the algorithm
+/// `T`, which is being processed by `T` for the lifetime `'a`: its source and destination hold at
+/// least `cryptlen` bytes and, if `T::IV_SIZE` is not zero, its `iv` points to `T::IV_SIZE`
+/// bytes the algorithm may read and write.
+pub struct Request<'a, T: Algorithm> {
+    /// The C request.
+    ptr: NonNull<bindings::skcipher_request>,
+    /// The request is borrowed for `'a` and belongs to `T`.
+    _p: PhantomData<(&'a mut bindings::skcipher_request, T)>,
+}
+
+impl<'a, T: Algorithm> Request<'a, T> {
+    /// Creates a request view from a raw pointer.
+    ///
+    /// # Safety
+    ///
+    /// `ptr` must point to a valid `struct skcipher_request` that the crypto API passed to an
+    /// operation of the algorithm `T`, and the request must remain valid and not be accessed by
+    /// anything else than the returned object for the lifetime `'a`.
+    unsafe fn from_raw(ptr: *mut bindings::skcipher_request) -> Option<Self> {
+        // INVARIANT: The caller guarantees that `ptr` is a request being processed by `T`, the
+        // crypto API guarantees the sizes of its buffers and its IV.
+        Some(Self {
+            ptr: NonNull::new(ptr)?,
+            _p: PhantomData,
+        })
+    }
+
+    /// Returns the number of bytes to process (`cryptlen`).
+    pub fn cryptlen(&self) -> usize {
+        // SAFETY: `self.ptr` is valid by the type invariants.
+        let len = unsafe { (*self.ptr.as_ptr()).cryptlen };
+        // CAST: `usize` is at least 32 bits wide on the architectures the kernel supports.
+        len as usize
+    }
+
+    /// Returns the IV, [`Algorithm::IV_SIZE`] bytes the algorithm may update.
+    pub fn iv(&mut self) -> &mut [u8] {
+        if T::IV_SIZE == 0 {
+            return &mut [];
+        }
+        // SAFETY: By the type invariants, `iv` points to `T::IV_SIZE` bytes that nothing else
+        // accesses while the request is processed; `&mut self` ensures the slice is unique.
+        unsafe { core::slice::from_raw_parts_mut((*self.ptr.as_ptr()).iv, T::IV_SIZE as usize) }
+    }
+
+    /// Checks that `offset..offset + len` is within the `cryptlen` bytes of the request.
+    fn check_range(&self, offset: usize, len: usize) -> Result<(u32, u32)> {
+        let end = offset.checked_add(len).ok_or(EINVAL)?;
+        if end > self.cryptlen() {
+            return Err(EINVAL);
+        }
+        Ok((
+            u32::try_from(offset).map_err(|_| EINVAL)?,
+            u32::try_from(len).map_err(|_| EINVAL)?,
+        ))
+    }
+
+    /// Copies `buf.len()` bytes at `offset` of the source into `buf`.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`EINVAL`] if the range is not within the `cryptlen` bytes of the request.
+    pub fn copy_from_src(&self, offset: usize, buf: &mut [u8]) -> Result {
+        let (start, nbytes) = self.check_range(offset, buf.len())?;
+        if nbytes == 0 {
+            return Ok(());
+        }
+        // SAFETY:
+        // - `buf` is valid for writing `nbytes` bytes.
+        // - By the type invariants, `src` is a valid scatterlist of at least `cryptlen` bytes,
+        //   and `start + nbytes <= cryptlen` has been checked.
+        unsafe {
+            bindings::memcpy_from_sglist(
+                buf.as_mut_ptr().cast(),
+                (*self.ptr.as_ptr()).src,
+                start,
+                nbytes,
+            )
+        };
+        Ok(())
+    }
+
+    /// Copies `buf` to the destination at `offset`.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`EINVAL`] if the range is not within the `cryptlen` bytes of the request.
+    pub fn copy_to_dst(&mut self, offset: usize, buf: &[u8]) -> Result {
+        let (start, nbytes) = self.check_range(offset, buf.len())?;
+        if nbytes == 0 {
+            return Ok(());
+        }
+        // SAFETY:
+        // - `buf` is valid for reading `nbytes` bytes.
+        // - By the type invariants, `dst` is a valid scatterlist of at least `cryptlen` bytes
+        //   the algorithm may write, and `start + nbytes <= cryptlen` has been checked.
+        unsafe {
+            bindings::memcpy_to_sglist((*self.ptr.as_ptr()).dst, start, buf.as_ptr().cast(), nbytes)
+        };
+        Ok(())
+    }
+}
+
+/// The C callbacks of an [`Algorithm`].
+struct Adapter<T: Algorithm>(PhantomData<T>);
+
+impl<T: Algorithm> Adapter<T> {
+    /// Returns the context of `tfm`.
+    ///
+    /// # Safety
+    ///
+    /// `tfm` must be a valid transformation of the algorithm `T`.
+    unsafe fn ctx(tfm: *mut bindings::crypto_skcipher) -> *mut T::Context {
+        // SAFETY: `tfm` is valid by the safety requirements.
+        unsafe { bindings::crypto_skcipher_ctx(tfm) }.cast()
+    }
+
+    /// The `init` callback.
+    ///
+    /// # Safety
+    ///
+    /// Called by the crypto API with a new transformation of the algorithm `T`.
+    unsafe extern "C" fn init_callback(tfm: *mut bindings::crypto_skcipher) -> c_int {
+        from_result(|| {
+            let ctx = T::init()?;
+            // SAFETY: The context area of `tfm` has `size_of::<T::Context>()` bytes (see
+            // `Registration::new`), is aligned enough for it (checked there) and is not
+            // initialized yet. If `init` fails, the crypto API does not call `exit`.
+            unsafe { Self::ctx(tfm).write(ctx) };
+            Ok(0)
+        })
+    }
+
+    /// The `exit` callback.
+    ///
+    /// # Safety
+    ///
+    /// Called by the crypto API with a transformation of the algorithm `T` whose `init`
+    /// succeeded, which is being freed.
+    unsafe extern "C" fn exit_callback(tfm: *mut bindings::crypto_skcipher) {
+        // SAFETY: `init_callback` initialized the context, and it is not used any more.
+        unsafe { core::ptr::drop_in_place(Self::ctx(tfm)) };
+    }
+
+    /// The `setkey` callback.
+    ///
+    /// # Safety
+    ///
+    /// Called by the crypto API with a transformation of the algorithm `T` whose `init`
+    /// succeeded, and `keylen` bytes at `key`.
+    unsafe extern "C" fn setkey_callback(
+        tfm: *mut bindings::crypto_skcipher,
+        key: *const u8,
+        keylen: c_uint,
+    ) -> c_int {
+        from_result(|| {
+            let key = if keylen == 0 || key.is_null() {
+                &[]
+            } else {
+                // SAFETY: The crypto API passes `keylen` readable bytes at `key`.
+                unsafe { core::slice::from_raw_parts(key, keylen as usize) }
+            };
+            // SAFETY: The context was initialized by `init_callback`. The users of a
+            // transformation do not set its key concurrently with other operations on it.
+            let ctx = unsafe { &mut *Self::ctx(tfm) };
+            T::setkey(ctx, key)?;
+            Ok(0)
+        })
+    }
+
+    /// Runs `op` on a request.
+    ///
+    /// # Safety
+    ///
+    /// `req` must be a request the crypto API passed to the `encrypt` or `decrypt` operation of
+    /// the algorithm `T`.
+    unsafe fn crypt(
+        req: *mut bindings::skcipher_request,
+        op: fn(&T::Context, &mut Request<'_, T>) -> Result,
+    ) -> c_int {
+        from_result(|| {
+            // SAFETY: `req` is valid by the safety requirements and belongs to a transformation
+            // of `T`.
+            let tfm = unsafe { bindings::crypto_skcipher_reqtfm(req) };
+            // SAFETY: The context was initialized by `init_callback`; operations only get shared
+            // references to it.
+            let ctx = unsafe { &*Self::ctx(tfm) };
+            // SAFETY: `req` is being processed by `T` until this function returns, and only
+            // through the returned object.
+            let mut req = unsafe { Request::<T>::from_raw(req) }.ok_or(EINVAL)?;
+            op(ctx, &mut req)?;
+            Ok(0)
+        })
+    }
+
+    /// The `encrypt` callback.
+    ///
+    /// # Safety
+    ///
+    /// Called by the crypto API with a request of a transformation of the algorithm `T`.
+    unsafe extern "C" fn encrypt_callback(req: *mut bindings::skcipher_request) -> c_int {
+        // SAFETY: Guaranteed by the safety requirements of this function.
+        unsafe { Self::crypt(req, T::encrypt) }
+    }
+
+    /// The `decrypt` callback.
+    ///
+    /// # Safety
+    ///
+    /// Called by the crypto API with a request of a transformation of the algorithm `T`.
+    unsafe extern "C" fn decrypt_callback(req: *mut bindings::skcipher_request) -> c_int {
+        // SAFETY: Guaranteed by the safety requirements of this function.
+        unsafe { Self::crypt(req, T::decrypt) }
+    }
+
+    /// Copies `name` into the C string array `dst`.
+    fn copy_name(dst: &mut [c_char], name: &CStr) -> Result {
+        let src = name.to_bytes_with_nul();
+        if src.len() > dst.len() {
+            return Err(EINVAL);
+        }
+        for (d, s) in dst.iter_mut().zip(src) {
+            // CAST: A byte of a C string.
+            *d = *s as c_char;
+        }
+        Ok(())
+    }
+
+    /// Returns the `struct skcipher_alg` of `T`.
+    fn alg(module: &'static ThisModule) -> Result<bindings::skcipher_alg> {
+        build_assert!(
+            align_of::<T::Context>() <= align_of::<u64>(),
+            "the context must fit the alignment of the crypto API context area"
+        );
+        build_assert!(
+            T::FLAGS & (bindings::CRYPTO_ALG_ASYNC | bindings::CRYPTO_ALG_TYPE_MASK) == 0,
+            "asynchronous algorithms are not supported yet"
+        );
+
+        let mut co: bindings::skcipher_alg_common = pin_init::zeroed();
+        co.min_keysize = T::MIN_KEYSIZE;
+        co.max_keysize = T::MAX_KEYSIZE;
+        co.ivsize = T::IV_SIZE;
+        co.base.cra_flags = T::FLAGS;
+        co.base.cra_priority = T::PRIORITY;
+        co.base.cra_blocksize = T::BLOCK_SIZE;
+        co.base.cra_ctxsize = u32::try_from(size_of::<T::Context>()).map_err(|_| EINVAL)?;
+        co.base.cra_module = module.as_ptr();
+        Self::copy_name(&mut co.base.cra_name, T::NAME)?;
+        Self::copy_name(&mut co.base.cra_driver_name, T::DRIVER_NAME)?;
+
+        let mut alg: bindings::skcipher_alg = pin_init::zeroed();
+        alg.setkey = Some(Self::setkey_callback);
+        alg.encrypt = Some(Self::encrypt_callback);
+        alg.decrypt = Some(Self::decrypt_callback);
+        alg.init = Some(Self::init_callback);
+        alg.exit = Some(Self::exit_callback);
+        alg.__bindgen_anon_1.co = co;
+        Ok(alg)
+    }
+}
+
+/// The registration of an [`Algorithm`] with the crypto API.
+///
+/// The algorithm is registered when the registration is initialized, which also waits for the
+/// self-test of the crypto API on the algorithm, and unregistered when it is dropped. All the
+/// transformations of the algorithm must have been freed by then: the crypto
+/// API holds a reference to the module given to [`Registration::new`] for each transformation,
+/// so a registration that lives as long as its module is unregistered only after that.
+///
+/// # Invariants
+///
+/// `alg` is registered with the crypto API.
+#[pin_data(PinnedDrop)]
+pub struct Registration<T: Algorithm> {
+    /// The algorithm definition the crypto API refers to while it is registered.
+    #[pin]
+    alg: Opaque<bindings::skcipher_alg>,
+    /// The registered algorithm.
+    _t: PhantomData<T>,
+}
+
+// SAFETY: The registration can be dropped (unregistered) from any thread.
+unsafe impl<T: Algorithm> Send for Registration<T> {}
+
+// SAFETY: A shared reference to a registration gives no access to anything.
+unsafe impl<T: Algorithm> Sync for Registration<T> {}
+
+impl<T: Algorithm> Registration<T> {
+    /// Registers the algorithm `T`, provided by `module`.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`EINVAL`] if a name is longer than the crypto API allows, or the error of
+    /// `crypto_register_skcipher()` (for instance [`EEXIST`] if [`Algorithm::DRIVER_NAME`] is
+    /// registered already).
+    pub fn new(module: &'static ThisModule) -> impl PinInit<Self, Error> {
+        try_pin_init!(Self {
+            alg <- Opaque::try_ffi_init(move |slot: *mut bindings::skcipher_alg| {
+                let alg = Adapter::<T>::alg(module)?;
+                // SAFETY: `slot` is valid for writes.
+                unsafe { slot.write(alg) };
+                // INVARIANT: `alg` is registered once the initialization succeeds.
+                // SAFETY: `slot` is initialized and pinned, it stays valid until `drop`
+                // unregisters it.
+                to_result(unsafe { bindings::crypto_register_skcipher(slot) })?;
+
+                // Wait for the self-test the crypto API runs on a new algorithm, which holds a
+                // reference to it: the lookup returns when the test is done. This way the
+                // registration can be dropped right away. The result of the self-test does not
+                // matter here, the crypto API does not hand out a failed algorithm.
+                let internal = T::FLAGS & bindings::CRYPTO_ALG_INTERNAL;
+                // SAFETY: `T::DRIVER_NAME` is a valid C string.
+                unsafe {
+                    bindings::crypto_has_skcipher(T::DRIVER_NAME.as_char_ptr(), internal, internal)
+                };
+                Ok::<(), Error>(())
+            }),
+            _t: PhantomData,
+        })
+    }
+}
+
+#[pinned_drop]
+impl<T: Algorithm> PinnedDrop for Registration<T> {
+    fn drop(self: Pin<&mut Self>) {
+        // SAFETY: `alg` is registered by the type invariants.
+        unsafe { bindings::crypto_unregister_skcipher(self.alg.get()) };
+    }
+}
+
+/// A symmetric key cipher transformation (`struct crypto_skcipher`), for users of an algorithm.
+///
+/// # Invariants
+///
+/// `self.ptr` is a transformation allocated by `crypto_alloc_skcipher()` and owned by `self`.
+pub struct Tfm {
+    /// The C transformation.
+    ptr: NonNull<bindings::crypto_skcipher>,
+}
+
+// SAFETY: A transformation can be used and freed from any thread.
+unsafe impl Send for Tfm {}
+
+// SAFETY: The crypto API allows concurrent requests on a transformation; `setkey`, which changes
+// it, takes `&mut self`.
+unsafe impl Sync for Tfm {}
+
+impl Tfm {
+    /// Allocates a transformation of the algorithm `name` (generic or driver name).
+    ///
+    /// `type_` and `mask` select flags of the algorithm, as for `crypto_alloc_skcipher()`.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`ENOENT`] if there is no such algorithm, or another error of
+    /// `crypto_alloc_skcipher()`.
+    pub fn new(name: &CStr, type_: u32, mask: u32) -> Result<Self> {
+        // SAFETY: `name` is a valid C string.
+        let ptr = from_err_ptr(unsafe {
+            bindings::crypto_alloc_skcipher(name.as_char_ptr(), type_, mask)
+        })?;
+        // INVARIANT: `crypto_alloc_skcipher()` returned a transformation owned by the caller.
+        Ok(Self {
+            ptr: NonNull::new(ptr).ok_or(ENOMEM)?,
+        })
+    }
+
+    /// Returns the size of the IV in bytes.
+    pub fn iv_size(&self) -> usize {
+        // SAFETY: `self.ptr` is valid by the type invariants.
+        let size = unsafe { bindings::crypto_skcipher_ivsize(self.ptr.as_ptr()) };
+        // CAST: `usize` is at least 32 bits wide on the architectures the kernel supports.
+        size as usize
+    }
+
+    /// Sets the key.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`EINVAL`] if the size of `key` is not supported, or the error of the algorithm.
+    pub fn setkey(&mut self, key: &[u8]) -> Result {
+        let len = u32::try_from(key.len()).map_err(|_| EINVAL)?;
+        // SAFETY: `self.ptr` is valid by the type invariants, `key` holds `len` bytes.
+        to_result(unsafe { bindings::crypto_skcipher_setkey(self.ptr.as_ptr(), key.as_ptr(), len) })
+    }
+
+    /// Encrypts `buf` in place, and updates `iv` as the algorithm does.
+    ///
+    /// Waits for the completion of the request, so it must be called in a context that may
+    /// sleep. The data is processed in a bounce buffer, so `buf` may be anywhere (for instance on
+    /// the stack).
+    ///
+    /// # Errors
+    ///
+    /// Returns [`EINVAL`] if `iv` is not [`Tfm::iv_size`] bytes long, or the error of the
+    /// algorithm.
+    pub fn encrypt_buf(&self, iv: &mut [u8], buf: &mut [u8]) -> Result {
+        self.crypt_buf(iv, buf, true)
+    }
+
+    /// Decrypts `buf` in place, and updates `iv` as the algorithm does.
+    ///
+    /// See [`Tfm::encrypt_buf`].
+    pub fn decrypt_buf(&self, iv: &mut [u8], buf: &mut [u8]) -> Result {
+        self.crypt_buf(iv, buf, false)
+    }
+
+    /// Encrypts or decrypts `buf` in place and waits for the result.
+    fn crypt_buf(&self, iv: &mut [u8], buf: &mut [u8], encrypt: bool) -> Result {
+        if iv.len() != self.iv_size() {
+            return Err(EINVAL);
+        }
+        let len = u32::try_from(buf.len()).map_err(|_| EINVAL)?;
+        if len == 0 {
+            return Ok(());
+        }
+
+        // The scatterlist must point to memory in the linear mapping.
+        let mut bounce = KVec::with_capacity(buf.len(), GFP_KERNEL)?;
+        bounce.extend_from_slice(buf, GFP_KERNEL)?;
+
+        let sg = Opaque::<bindings::scatterlist>::uninit();
+        // SAFETY: `sg` is valid for writes; `bounce` is a `kmalloc` buffer of `len` bytes that
+        // outlives the request.
+        unsafe { bindings::sg_init_one(sg.get(), bounce.as_mut_ptr().cast(), len) };
+
+        let wait = Opaque::<bindings::crypto_wait>::uninit();
+        // SAFETY: `wait` is valid for writes and is not moved while the request uses it.
+        unsafe { bindings::crypto_init_wait(wait.get()) };
+
+        // SAFETY: `self.ptr` is valid by the type invariants.
+        let req =
+            unsafe { bindings::skcipher_request_alloc(self.ptr.as_ptr(), GFP_KERNEL.as_raw()) };
+        if req.is_null() {
+            return Err(ENOMEM);
+        }
+
+        // SAFETY:
+        // - `req` is a valid request of this transformation.
+        // - `crypto_req_done` completes `wait`, which outlives the request since the request is
+        //   waited for below.
+        // - `sg` covers `len` bytes, and `iv` holds the IV size of the transformation, both
+        //   outlive the request.
+        let ret = unsafe {
+            bindings::skcipher_request_set_callback(
+                req,
+                bindings::CRYPTO_TFM_REQ_MAY_BACKLOG | bindings::CRYPTO_TFM_REQ_MAY_SLEEP,
+                Some(bindings::crypto_req_done),
+                wait.get().cast(),
+            );
+            bindings::skcipher_request_set_crypt(
+                req,
+                sg.get(),
+                sg.get(),
+                len,
+                iv.as_mut_ptr().cast(),
+            );
+            let ret = if encrypt {
+                bindings::crypto_skcipher_encrypt(req)
+            } else {
+                bindings::crypto_skcipher_decrypt(req)
+            };
+            let ret = bindings::crypto_wait_req(ret, wait.get());
+            bindings::skcipher_request_free(req);
+            ret
+        };
+        to_result(ret)?;
+
+        // PANIC: `bounce` is a copy of `buf`, they have the same length.
+        buf.copy_from_slice(&bounce);
+        Ok(())
+    }
+}
+
+impl Drop for Tfm {
+    fn drop(&mut self) {
+        // SAFETY: `self.ptr` is owned by `self` by the type invariants.
+        unsafe { bindings::crypto_free_skcipher(self.ptr.as_ptr()) };
+    }
+}
+
+#[cfg(CONFIG_RUST_CRYPTO_SKCIPHER_KUNIT_TEST)]
+#[macros::kunit_tests(rust_kernel_crypto_skcipher)]
+mod tests {
+    use super::*;
+
+    /// The block and key size of [`Xor`].
+    const SIZE: usize = 16;
+
+    /// A test cipher that XORs every block with the key.
+    struct Xor;
+
+    #[vtable]
+    impl Algorithm for Xor {
+        const NAME: &'static CStr = c"ecb(rust-test-xor)";
+        const DRIVER_NAME: &'static CStr = c"ecb-rust-test-xor";
+        const PRIORITY: i32 = 0;
+        const BLOCK_SIZE: u32 = SIZE as u32;
+        const MIN_KEYSIZE: u32 = SIZE as u32;
+        const MAX_KEYSIZE: u32 = SIZE as u32;
+
+        type Context = [u8; SIZE];
+
+        fn init() -> Result<[u8; SIZE]> {
+            Ok([0; SIZE])
+        }
+
+        fn setkey(ctx: &mut [u8; SIZE], key: &[u8]) -> Result {
+            *ctx = key.try_into().map_err(|_| EINVAL)?;
+            Ok(())
+        }
+
+        fn encrypt(ctx: &[u8; SIZE], req: &mut Request<'_, Self>) -> Result {
+            if req.cryptlen() % SIZE != 0 || !req.iv().is_empty() {
+                return Err(EINVAL);
+            }
+            let mut block = [0u8; SIZE];
+            for offset in (0..req.cryptlen()).step_by(SIZE) {
+                req.copy_from_src(offset, &mut block)?;
+                for (b, k) in block.iter_mut().zip(ctx) {
+                    *b ^= k;
+                }
+                req.copy_to_dst(offset, &block)?;
+            }
+            Ok(())
+        }
+
+        fn decrypt(ctx: &[u8; SIZE], req: &mut Request<'_, Self>) -> Result {
+            Self::encrypt(ctx, req)
+        }
+    }
+
+    /// Returns the registration of [`Xor`].
+    fn register() -> Result<Pin<KBox<Registration<Xor>>>> {
+        KBox::pin_init(
+            Registration::<Xor>::new(crate::module::this_module::<crate::LocalModule>()),
+            GFP_KERNEL,
+        )
+    }
+
+    #[test]
+    fn encrypt_decrypt() -> Result {
+        let reg = register()?;
+        let mut tfm = Tfm::new(c"ecb-rust-test-xor", 0, 0)?;
+        assert_eq!(tfm.iv_size(), 0);
+
+        let key: [u8; SIZE] = core::array::from_fn(|i| (i as u8).wrapping_mul(37) ^ 0x5a);
+        tfm.setkey(&key)?;
+
+        let plain: [u8; 3 * SIZE] = core::array::from_fn(|i| i as u8);
+        let mut expected = plain;
+        for (i, b) in expected.iter_mut().enumerate() {
+            *b ^= key[i % SIZE];
+        }
+
+        let mut data = plain;
+        tfm.encrypt_buf(&mut [], &mut data)?;
+        assert_eq!(data, expected);
+
+        tfm.decrypt_buf(&mut [], &mut data)?;
+        assert_eq!(data, plain);
+
+        drop(tfm);
+        drop(reg);
+        Ok(())
+    }
+
+    #[test]
+    fn rejects_bad_input() -> Result {
+        let reg = register()?;
+        let mut tfm = Tfm::new(c"ecb-rust-test-xor", 0, 0)?;
+
+        assert_eq!(tfm.setkey(&[0; SIZE - 1]), Err(EINVAL));
+        assert_eq!(tfm.setkey(&[0; SIZE + 1]), Err(EINVAL));
+        tfm.setkey(&[1; SIZE])?;
+
+        // Not a multiple of the block size.
+        let mut data = [0u8; SIZE + 1];
+        assert_eq!(tfm.encrypt_buf(&mut [], &mut data), Err(EINVAL));
+        assert_eq!(data, [0u8; SIZE + 1]);
+
+        // Wrong IV size.
+        let mut data = [0u8; SIZE];
+        assert_eq!(tfm.encrypt_buf(&mut [0; 16], &mut data), Err(EINVAL));
+
+        drop(tfm);
+        drop(reg);
+        Ok(())
+    }
+
+    #[test]
+    fn unregistered_after_drop() -> Result {
+        let reg = register()?;
+        drop(reg);
+        assert!(Tfm::new(c"ecb-rust-test-xor", 0, 0).is_err());
+        Ok(())
+    }
+}
