@@ -58,9 +58,6 @@ pub struct Outcome {
     pub problems: Vec<String>,
     /// Guest uptime (seconds) when userspace was ready.
     pub ready_uptime: Option<f64>,
-    /// Host time from starting QEMU to its exit.
-    #[allow(dead_code)]
-    pub wall: Duration,
 }
 
 impl Outcome {
@@ -423,7 +420,6 @@ pub fn boot(opts: &Opts) -> Result<Outcome> {
         problems: log_problems(&log),
         run_dir,
         ready_uptime,
-        wall,
     })
 }
 
