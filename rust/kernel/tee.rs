@@ -35,11 +35,11 @@
 //! the TEE completed with a GlobalPlatform TEE Client API error code returns the [`Error`]
 //! [`result_to_error`] maps it to.
 //!
-//! # TODO
+//! # Backend drivers
 //!
-//! The other half of the API, the registration of a TEE backend driver (`tee_device_alloc()`,
-//! `tee_device_register()` with `struct tee_driver_ops`, and `tee_device_register_dma_heap()` with
-//! a protected memory pool), which the emulated secure world needs, is not wrapped yet.
+//! The other side, a driver that implements a TEE and serves these clients, registers its TEE
+//! device with [`backend::Registration`] and its protected memory with
+//! [`protmem::ProtmemPool`].
 //!
 //! C header: [`include/linux/tee_drv.h`](srctree/include/linux/tee_drv.h)
 
@@ -55,7 +55,9 @@ use crate::{
 };
 use core::ptr::NonNull;
 
+pub mod backend;
 mod param;
+pub mod protmem;
 mod shm;
 
 pub use self::param::{
