@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * Key manager of the rstkey emulated secure world.
+ *
+ * The key manager is a Trusted Application of the rstkey emulated secure
+ * world (drivers/tee/rstkey_sw), reached through the standard TEE client
+ * interface. It places key material in protected memory of the
+ * "protected,crypto-key" heap, where only the secure world and the devices
+ * it granted access can reach it. Only kernel clients
+ * (TEE_IOCTL_LOGIN_REE_KERNEL) may open sessions.
+ *
+ * See Documentation/tee/rstkey-sw.rst.
+ */
+
+#ifndef _UAPI_LINUX_RSTKEY_KM_H
+#define _UAPI_LINUX_RSTKEY_KM_H
+
+#include <linux/types.h>
+
+/* Implementation id of the emulated secure world, TEE_IOC_VERSION impl_id */
+#define RSTKEY_SW_IMPL_ID	0x524b5357	/* "RKSW" */
+
+/* UUID of the key manager: 5c0d3a1e-7b4f-4d6a-9e21-5f8c3b9a0d17 */
+#define RSTKEY_KM_UUID_BYTES						\
+	{ 0x5c, 0x0d, 0x3a, 0x1e, 0x7b, 0x4f, 0x4d, 0x6a,		\
+	  0x9e, 0x21, 0x5f, 0x8c, 0x3b, 0x9a, 0x0d, 0x17 }
+
+/*
+ * Commands. "Restricted" memory references refer to a registered dma-buf of
+ * the crypto-key heap; the others to kernel shared memory.
+ */
+
+/*
+ * Copy a clear key into restricted memory, if the platform's policy allows
+ * importing clear keys.
+ * [in]     param[0] memref: the key, 1 to RSTKEY_KM_MAX_KEY bytes
+ * [out]    param[1] memref: restricted destination; size set to the key length
+ */
+#define RSTKEY_KM_CMD_IMPORT		0
+
+/*
+ * Authenticate and decrypt a wrapped key blob (struct rstkey_km_blob_hdr)
+ * under the device key into restricted memory.
+ * [in]     param[0] memref: the blob
+ * [out]    param[1] memref: restricted destination; size set to the key length
+ */
+#define RSTKEY_KM_CMD_UNWRAP		1
+
+/*
+ * Generate a random key in restricted memory.
+ * [in]     param[0] value: a = key length, 1 to RSTKEY_KM_MAX_KEY bytes
+ * [out]    param[1] memref: restricted destination; size set to the key length
+ */
+#define RSTKEY_KM_CMD_GENERATE		2
+
+/*
+ * Overwrite restricted memory with zeros.
+ * [inout]  param[0] memref: restricted range
+ */
+#define RSTKEY_KM_CMD_ZEROIZE		3
+
+/*
+ * Self-check: the SHA-256 digest of restricted memory, never its content.
+ * [in]     param[0] memref: restricted range
+ * [out]    param[1] memref: at least 32 bytes for the digest
+ */
+#define RSTKEY_KM_CMD_CHECK		4
+
+/* The largest key the key manager imports, unwraps or generates */
+#define RSTKEY_KM_MAX_KEY		4096
+
+/*
+ * Wrapped key blob, version 1:
+ *
+ *   struct rstkey_km_blob_hdr hdr;
+ *   __u8 ciphertext[(key_len / 16 + 1) * 16];
+ *   __u8 tag[32];
+ *
+ * The ciphertext is the key, padded as in PKCS#7, encrypted with AES-256-CBC
+ * under the device's encryption key with the IV of the header. The tag is
+ * HMAC-SHA256 under the device's MAC key over the header and the ciphertext
+ * (encrypt-then-MAC). The device key is 64 bytes: the encryption key followed
+ * by the MAC key.
+ */
+#define RSTKEY_KM_BLOB_MAGIC		0x42574b52	/* "RKWB", little endian */
+#define RSTKEY_KM_BLOB_VERSION		1
+#define RSTKEY_KM_BLOB_ALG_AES256_CBC_HMAC_SHA256	1
+#define RSTKEY_KM_BLOB_TAG_SIZE		32
+
+struct rstkey_km_blob_hdr {
+	__le32 magic;
+	__u8 version;
+	__u8 alg;
+	__le16 key_len;
+	__u8 iv[16];
+};
+
+#endif /* _UAPI_LINUX_RSTKEY_KM_H */
