@@ -17,7 +17,7 @@ use crate::cpio::Archive;
 use crate::paths::Paths;
 use crate::util::{self, fmt_dur, output, step, Result};
 use std::fs;
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -35,6 +35,27 @@ const GUEST_PROGRAMS: &[&str] = &[
 /// backend").
 const CRYPTO_QUEUES: u32 = 1;
 
+/// The emulated secure world's carveout: 16 MiB at 768 MiB, inside the
+/// guest's 1 GiB of RAM (so it has a memory map) and reserved with
+/// `memmap=`, which keeps it out of the kernel's direct map.
+pub const CARVEOUT_BASE: u64 = 0x3000_0000;
+/// Size of the carveout.
+pub const CARVEOUT_SIZE: u64 = 0x100_0000;
+/// PCI slot of the virtio-crypto device on bus 0, the device the secure
+/// world grants access to restricted memory.
+const CRYPTO_PCI_SLOT: u32 = 8;
+
+/// The kernel command line of the test platform.
+fn platform_cmdline() -> String {
+    format!(
+        "memmap={size:#x}${base:#x} rstkey_sw.carveout_base={base:#x} \
+         rstkey_sw.carveout_size={size:#x} rstkey_sw.grant_pci={grant:#x}",
+        base = CARVEOUT_BASE,
+        size = CARVEOUT_SIZE,
+        grant = CRYPTO_PCI_SLOT << 3,
+    )
+}
+
 /// Options of one boot.
 #[derive(Default)]
 pub struct Opts {
@@ -46,6 +67,8 @@ pub struct Opts {
     pub timeout: Option<Duration>,
     /// Do not stream the command's output (it is still saved).
     pub quiet: bool,
+    /// Extra kernel command line parameters.
+    pub append: Vec<String>,
 }
 
 /// What one boot produced.
@@ -208,9 +231,13 @@ fn guest_programs(p: &Paths) -> Result<Vec<(String, Vec<u8>)>> {
 }
 
 /// Builds the guest's initramfs.
-pub fn initramfs(p: &Paths) -> Result<PathBuf> {
+///
+/// `device_key` is provisioned as the secure world's device key, the
+/// firmware file `rstkey/sw-device-key.bin`.
+pub fn initramfs(p: &Paths, device_key: &[u8]) -> Result<PathBuf> {
     let rel = kernel_release(p)?;
     let mut a = Archive::default();
+    a.file("lib/firmware/rstkey/sw-device-key.bin", 0o600, device_key);
     for d in ["dev", "proc", "sys", "tmp", "mnt/ctl", "mnt/share", "root", "etc"] {
         a.dir(d);
     }
@@ -299,7 +326,12 @@ pub fn boot(opts: &Opts) -> Result<Outcome> {
         return Err("no bzImage: run `cargo xtask build`".into());
     }
     step("vm: initramfs");
-    let initrd = initramfs(&p)?;
+    // A fresh device key per boot: the host wraps the test keys under it.
+    let mut device_key = [0u8; 64];
+    fs::File::open("/dev/urandom")
+        .and_then(|mut f| f.read_exact(&mut device_key))
+        .map_err(|e| format!("/dev/urandom: {e}"))?;
+    let initrd = initramfs(&p, &device_key)?;
     let stamp = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_millis());
@@ -308,8 +340,28 @@ pub fn boot(opts: &Opts) -> Result<Outcome> {
     fs::create_dir_all(&ctl).map_err(|e| format!("{}: {e}", ctl.display()))?;
     util::write(
         &ctl.join("vm.env"),
-        format!("RSTKEY_VM_CRYPTO_QUEUES={CRYPTO_QUEUES}\n").as_bytes(),
+        format!(
+            "RSTKEY_VM_CRYPTO_QUEUES={CRYPTO_QUEUES}\n\
+             RSTKEY_VM_CARVEOUT_BASE={CARVEOUT_BASE:#x}\n\
+             RSTKEY_VM_CARVEOUT_SIZE={CARVEOUT_SIZE}\n\
+             RSTKEY_VM_CRYPTO_PCI=0000:00:{CRYPTO_PCI_SLOT:02x}.0\n\
+             RSTKEY_VM_GRANT_PCI={:#x}\n",
+            CRYPTO_PCI_SLOT << 3
+        )
+        .as_bytes(),
     )?;
+    // Host-side references of the restricted-memory tests, made with openssl.
+    let key_file = run_dir.join("device-key.bin");
+    util::write(&key_file, &device_key)?;
+    let st = Command::new(p.repo.join("tests/host/make-fixtures"))
+        .arg(&key_file)
+        .arg(ctl.join("fixtures"))
+        .status()
+        .map_err(|e| format!("make-fixtures: {e}"))?;
+    fs::remove_file(&key_file).map_err(|e| format!("{}: {e}", key_file.display()))?;
+    if !st.success() {
+        return Err(format!("tests/host/make-fixtures failed: {st}"));
+    }
     if let Some(cmd) = &opts.exec {
         util::write(&ctl.join("cmd"), format!("{cmd}\n").as_bytes())?;
     }
@@ -326,7 +378,7 @@ pub fn boot(opts: &Opts) -> Result<Outcome> {
             "-object",
             &format!("cryptodev-backend-builtin,id=cryptodev0,queues={CRYPTO_QUEUES}"),
             "-device",
-            "virtio-crypto-pci,id=crypto0,cryptodev=cryptodev0",
+            &format!("virtio-crypto-pci,id=crypto0,cryptodev=cryptodev0,addr={CRYPTO_PCI_SLOT:#x}"),
         ])
         .arg("-virtfs")
         .arg(format!(
@@ -339,7 +391,11 @@ pub fn boot(opts: &Opts) -> Result<Outcome> {
             share.display()
         ));
     }
-    let append = "console=ttyS0 panic=-1 rdinit=/init";
+    let mut append = format!("console=ttyS0 panic=-1 rdinit=/init {}", platform_cmdline());
+    for a in &opts.append {
+        append.push(' ');
+        append.push_str(a);
+    }
     q.arg("-append").arg(append);
     let start = Instant::now();
     let status;
