@@ -14,6 +14,57 @@ use crate::vm;
 use std::fs;
 use std::time::{Duration, Instant};
 
+/// Boots with clear key import forbidden, checks that the key manager
+/// refuses it, then has `rstkey_sw_test` read restricted memory through the
+/// direct map: the test passes only if that read oopses, in the test
+/// module, and nothing else went wrong in the boot.
+fn fault_boot() -> Result<Vec<ktap::Case>> {
+    let out = vm::boot(&vm::Opts {
+        exec: Some("/usr/share/rstkey/fault-test /mnt/ctl/results".into()),
+        timeout: Some(Duration::from_secs(600)),
+        append: vec!["rstkey_sw.allow_import=0".into()],
+        ..Default::default()
+    })?;
+    let results = out.ctl().join("results");
+    let read = |f: &str| fs::read_to_string(results.join(f)).unwrap_or_default();
+    let log = fs::read_to_string(out.console_log()).unwrap_or_default();
+    let marker = format!(
+        "reading protected memory at {:#x} through the direct map",
+        vm::CARVEOUT_BASE
+    );
+    let after_marker = log.split_once(&marker).map_or("", |(_, a)| a);
+    let oops = after_marker
+        .split_once("BUG: unable to handle page fault")
+        .map(|(_, a)| a.lines().take(40).collect::<Vec<_>>().join("\n"));
+    let before_marker = log.split_once(&marker).map_or(log.as_str(), |(b, _)| b);
+    let case = |name: &str, ok: bool| ktap::Case {
+        name: format!("host.fault-boot.{name}"),
+        outcome: if ok { Res::Pass } else { Res::Fail },
+    };
+    let cases = vec![
+        case("guest-exited-zero", out.rc == Some(0)),
+        case(
+            "import-refused-by-policy-eacces",
+            read("import-policy.txt").trim() == "import: error -13",
+        ),
+        case("direct-map-read-oopses", oops.is_some()),
+        case(
+            "oops-in-test-module",
+            oops.as_ref().is_some_and(|o| o.contains("rstkey_sw_test")),
+        ),
+        case(
+            "restricted-memory-not-read",
+            !log.contains("protected memory was readable"),
+        ),
+        case("faulting-task-killed", read("fault-exit.txt").trim() != "0"),
+        case("log-clean-before-fault", vm::log_problems(before_marker).is_empty()),
+    ];
+    if cases.iter().any(|c| c.outcome == Res::Fail) {
+        println!("    fault boot console: {}", out.console_log().display());
+    }
+    Ok(cases)
+}
+
 /// `cargo xtask test [--no-build]`.
 pub fn main(args: &[String]) -> Result<u8> {
     let mut no_build = false;
@@ -79,6 +130,12 @@ pub fn main(args: &[String]) -> Result<u8> {
     if !out.problems.is_empty() {
         vm::report_problems(&out);
     }
+
+    // The deliberate fault, in a boot of its own.
+    step("test: boot for the deliberate fault");
+    let t = Instant::now();
+    cases.extend(fault_boot()?);
+    phases.push(("fault boot", t.elapsed()));
 
     let failed: Vec<&ktap::Case> = cases.iter().filter(|c| c.outcome == Res::Fail).collect();
     if !failed.is_empty() {
