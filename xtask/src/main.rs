@@ -13,6 +13,7 @@ mod build;
 mod cpio;
 mod ktap;
 mod paths;
+mod scan;
 mod setup;
 mod test;
 mod util;

@@ -127,6 +127,13 @@ pub fn main(args: &[String]) -> Result<u8> {
     cases.push(host("guest-exited-zero", out.rc == Some(0)));
     cases.push(host("suites-reported", !files.is_empty()));
     cases.push(host("kernel-log-clean", out.problems.is_empty()));
+
+    // Only the secure world maps restricted memory.
+    let violations = crate::scan::scan(&crate::paths::Paths::get().repo)?;
+    for v in &violations {
+        println!("    source scan: {}:{}: `{}` in: {}", v.file, v.line, v.token, v.text);
+    }
+    cases.push(host("source-scan-no-cpu-mapping-outside-secure-world", violations.is_empty()));
     if !out.problems.is_empty() {
         vm::report_problems(&out);
     }
