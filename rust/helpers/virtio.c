@@ -79,3 +79,8 @@ __rust_helper void rust_helper_virtio_synchronize_cbs(struct virtio_device *dev)
 }
 
 #endif /* CONFIG_VIRTIO */
+
+__rust_helper struct page *rust_helper_sg_page(struct scatterlist *sg)
+{
+	return sg_page(sg);
+}

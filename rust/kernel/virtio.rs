@@ -56,6 +56,7 @@ pub use self::config::{
     DeviceType, //
 };
 pub use self::virtqueue::{
+    AddError,
     Handler,
     Queue,
     Sgs,
@@ -478,6 +479,22 @@ impl Device<device::Bound> {
         // SAFETY: The device is of type `D::ID`, so by the safety requirements of `DeviceType`
         // its configuration space has the layout of `D::Config`.
         Ok(unsafe { ConfigSpace::new(self) })
+    }
+}
+
+impl Device<device::Bound> {
+    /// Returns the device that does the DMA of this virtio device: its transport's device, for
+    /// instance the PCI function of virtio-pci.
+    ///
+    /// This is the device to attach dma-bufs to that the virtio device reaches through its
+    /// virtqueues. It is bound to its (transport) driver for at least as long as this device is
+    /// bound, since the transport removes this device before it is unbound itself.
+    pub fn dma_device(&self) -> Result<&device::Device<device::Bound>> {
+        let parent = self.as_ref().parent().ok_or(ENODEV)?;
+        // SAFETY: The parent of a bound virtio device is its transport's device, bound to the
+        // transport driver, which unregisters this device before it is unbound; the returned
+        // reference lives no longer than `self`, a bound device.
+        Ok(unsafe { parent.as_bound() })
     }
 }
 

@@ -36,6 +36,7 @@ use crate::{
     device,
     error::to_result,
     prelude::*,
+    scatterlist::SGTable,
     str::CString,
     sync::{
         aref::ARef,
@@ -87,12 +88,15 @@ pub trait Handler: Send + Sync + 'static {
 /// Every buffer must be DMA-safe and owned by the request, so that it stays alive and the CPU
 /// does not touch it until the device has used it: a buffer is either a part of the request's own
 /// allocation ([`Sgs::readable`], [`Sgs::writable`]) or the contents of a [`KVec`] the request
-/// owns ([`Sgs::readable_vec`], [`Sgs::writable_vec`]); both are `kmalloc()` memory.
+/// owns ([`Sgs::readable_vec`], [`Sgs::writable_vec`]); both are `kmalloc()` memory. A dma-buf
+/// mapped for the device, such as restricted memory the CPU can't access, is added by its pages
+/// with [`Sgs::readable_mapped`].
 ///
 /// # Invariants
 ///
-/// - `entries[..readable + writable]` are initialized with `sg_init_one()`, each describing one
-///   buffer in the direct map that lives for `'a`; the first `readable` of them are
+/// - `entries[..readable + writable]` are initialized, each describing one buffer that lives for
+///   `'a`: `kmalloc()` memory in the direct map (`sg_init_one()`), or pages of a dma-buf mapped
+///   for the device ([`Sgs::readable_mapped`]); the first `readable` of them are
 ///   device-readable, the others device-writable.
 /// - `readable + writable <= MAX_SGS`.
 pub struct Sgs<'a> {
@@ -106,13 +110,15 @@ pub struct Sgs<'a> {
     readable: usize,
     /// The number of device-writable buffers.
     writable: usize,
+    /// Whether the virtio core maps buffers with the DMA API for this virtqueue.
+    map_api: bool,
     /// The buffers are borrowed for `'a`; device-writable ones mutably.
     _p: PhantomData<&'a mut [u8]>,
 }
 
 impl<'a> Sgs<'a> {
     /// Creates an empty list for buffers within the allocation `base..base + size`.
-    fn new(base: usize, size: usize) -> Self {
+    fn new(base: usize, size: usize, map_api: bool) -> Self {
         // INVARIANT: The list is empty.
         Self {
             base,
@@ -120,8 +126,84 @@ impl<'a> Sgs<'a> {
             entries: pin_init::zeroed(),
             readable: 0,
             writable: 0,
+            map_api,
             _p: PhantomData,
         }
+    }
+
+    /// Returns the next free entry, for a buffer of `len` bytes.
+    fn next_entry(
+        &mut self,
+        len: usize,
+        writable: bool,
+    ) -> Result<(&mut bindings::scatterlist, u32)> {
+        let len_u32 = u32::try_from(len).map_err(|_| EINVAL)?;
+        if len == 0 || (!writable && self.writable != 0) {
+            return Err(EINVAL);
+        }
+        let index = self.readable + self.writable;
+        Ok((self.entries.get_mut(index).ok_or(E2BIG)?, len_u32))
+    }
+
+    /// Appends `len` bytes at `offset` of a dma-buf mapped for the device's DMA device as a
+    /// device-readable buffer, for instance a key in restricted memory.
+    ///
+    /// The entry refers to the pages of the mapping's scatterlist: no CPU mapping of the buffer
+    /// is made or used. The virtio core gives the device the physical address of the pages when
+    /// it does not use the DMA API, which must be the DMA address of the mapping (no IOMMU
+    /// translation between them). When it does use the DMA API it would map the pages again,
+    /// possibly through a bounce buffer the CPU copies to, so the buffer is refused then.
+    ///
+    /// # Errors
+    ///
+    /// [`EOPNOTSUPP`] if the virtqueue uses the DMA API or the DMA address of the range is not
+    /// its physical address; [`EINVAL`] if the range is empty, not within one entry of `sgt`,
+    /// or follows a device-writable buffer; [`E2BIG`] if the list is full.
+    ///
+    /// # Safety
+    ///
+    /// `sgt` must be the table of a dma-buf mapping for the DMA device of this virtqueue's device
+    /// that stays mapped until the request is returned by [`Virtqueue::get_buf`] or dropped by the
+    /// queue.
+    pub unsafe fn readable_mapped(&mut self, sgt: &SGTable, offset: usize, len: usize) -> Result {
+        if self.map_api {
+            return Err(EOPNOTSUPP);
+        }
+        let end = offset.checked_add(len).ok_or(EINVAL)?;
+        let mut start = 0usize;
+        let mut found = None;
+        for entry in sgt.iter() {
+            let elen = usize::try_from(entry.dma_len()).map_err(|_| EINVAL)?;
+            if offset >= start && end <= start + elen {
+                found = Some((entry, offset - start));
+                break;
+            }
+            start += elen;
+        }
+        let (entry, within) = found.ok_or(EINVAL)?;
+        let src = ptr::from_ref(entry)
+            .cast::<bindings::scatterlist>()
+            .cast_mut();
+        let (sg, len_u32) = self.next_entry(len, false)?;
+
+        // SAFETY: `SGEntry` is a transparent wrapper of `struct scatterlist`, so `src` is a valid
+        // entry of the mapped table; `sg` is a valid entry of ours. The new entry refers to the
+        // same page as `src`, at `within` bytes further; `within + len` is within `src`.
+        let phys = unsafe {
+            bindings::sg_init_table(sg, 1);
+            let page_off = (*src).offset as usize + within;
+            bindings::sg_set_page(sg, bindings::sg_page(src), len_u32, page_off as u32);
+            bindings::sg_phys(sg)
+        };
+        if phys != entry.dma_address() + within as bindings::dma_addr_t {
+            // Undo the entry: it is not counted, so it is not used.
+            return Err(EOPNOTSUPP);
+        }
+
+        // INVARIANT: The entry describes device-readable memory that stays valid (mapped) for the
+        // request's time in the queue, by the safety requirements; `index < MAX_SGS`.
+        self.readable += 1;
+        Ok(())
     }
 
     /// Returns whether `buf..buf + len` lies within the request's allocation.
@@ -138,21 +220,15 @@ impl<'a> Sgs<'a> {
     /// `buf..buf + len` must be `kmalloc()` memory that stays valid for `'a`; if `writable`, it
     /// must be memory that nothing else accesses during `'a` (a `&'a mut` borrow).
     unsafe fn push(&mut self, buf: *const u8, len: usize, writable: bool) -> Result {
-        let len_u32 = u32::try_from(len).map_err(|_| EINVAL)?;
-        if len == 0 || (!writable && self.writable != 0) {
-            return Err(EINVAL);
-        }
-
-        let index = self.readable + self.writable;
-        let sg = self.entries.get_mut(index).ok_or(E2BIG)?;
+        let (sg, len_u32) = self.next_entry(len, writable)?;
 
         // SAFETY: `sg` is a valid `struct scatterlist`, and by the safety requirements `buf` is
         // `len` bytes of `kmalloc()` memory, which is in the direct map as `sg_set_buf()`
         // requires.
         unsafe { bindings::sg_init_one(sg, buf.cast(), len_u32) };
 
-        // INVARIANT: `entries[index]` describes the buffer, which lives for `'a`; readable buffers
-        // come first since none is added after a writable one. `index < MAX_SGS`.
+        // INVARIANT: The next entry describes the buffer, which lives for `'a`; readable buffers
+        // come first since none is added after a writable one. There was a free entry.
         if writable {
             self.writable += 1;
         } else {
@@ -293,7 +369,9 @@ impl<R: Send + 'static> Virtqueue<R> {
         // SAFETY: `token` comes from `KBox::into_raw`, so it is valid and unique. The borrow ends
         // before the request is turned back into a `KBox` or given to the queue.
         let req = unsafe { &mut *token };
-        let mut sgs = Sgs::new(token.addr(), size_of::<R>());
+        // SAFETY: `vq` is a live virtqueue.
+        let map_api = unsafe { !bindings::virtqueue_dma_dev(vq).is_null() };
+        let mut sgs = Sgs::new(token.addr(), size_of::<R>(), map_api);
 
         let ret = describe(req, &mut sgs).and_then(|()| {
             // The virtio core does not accept a request without buffers.
@@ -365,6 +443,18 @@ impl<R: Send + 'static> Virtqueue<R> {
             // SAFETY: `vq` is a live virtqueue by the type invariants.
             Ok(vq) => unsafe { bindings::virtqueue_kick(vq) },
             Err(_) => false,
+        }
+    }
+
+    /// Returns the number of free descriptors of the queue, 0 once the device has been unbound.
+    ///
+    /// A request of `n` buffers fits if at least `n` descriptors are free.
+    pub fn num_free(&self) -> u32 {
+        match self.raw() {
+            // SAFETY: `vq` is a live virtqueue by the type invariants; `num_free` is only changed
+            // by the virtio core under the queue's lock, which `&self` holds.
+            Ok(vq) => unsafe { (*vq).num_free },
+            Err(_) => 0,
         }
     }
 
@@ -735,7 +825,7 @@ mod tests {
         }
 
         let req = &mut *req;
-        let mut sgs = Sgs::new(base, size_of::<Req>());
+        let mut sgs = Sgs::new(base, size_of::<Req>(), false);
         assert_eq!(sgs.readable(&OUTSIDE), Err(EINVAL));
         assert_eq!(sgs.readable(&req.header[..0]), Err(EINVAL));
         assert_eq!(sgs.readable(&req.header[..8]), Ok(()));
