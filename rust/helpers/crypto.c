@@ -61,3 +61,9 @@ __rust_helper int rust_helper_crypto_wait_req(int err, struct crypto_wait *wait)
 {
 	return crypto_wait_req(err, wait);
 }
+
+__rust_helper void rust_helper_skcipher_request_complete(struct skcipher_request *req,
+							  int err)
+{
+	skcipher_request_complete(req, err);
+}

@@ -6,14 +6,17 @@
 //! the crypto API for as long as its [`Registration`] lives. Users of an algorithm allocate a
 //! transformation with [`Tfm::new`].
 //!
-//! Requests are completed synchronously: [`Algorithm::encrypt`] and [`Algorithm::decrypt`] return
-//! the result of the operation, and the algorithm is registered without `CRYPTO_ALG_ASYNC`.
+//! An algorithm completes requests either synchronously, [`Algorithm::encrypt`] and
+//! [`Algorithm::decrypt`] returning the result of the operation (the algorithm is registered
+//! without `CRYPTO_ALG_ASYNC`), or asynchronously, [`Algorithm::encrypt_async`] and
+//! [`Algorithm::decrypt_async`] taking ownership of an [`AsyncRequest`] that they complete later,
+//! for instance from an interrupt (the algorithm is registered with `CRYPTO_ALG_ASYNC`). An
+//! asynchronous algorithm may put a request on a backlog when its queue is full, if the user
+//! allows it (`CRYPTO_TFM_REQ_MAY_BACKLOG`): see [`Queued`].
 //!
 //! # TODO
 //!
-//! Asynchronous completion (returning `-EINPROGRESS`, or `-EBUSY` for a backlogged request, and
-//! completing the request later with `skcipher_request_complete()`), a per-request context
-//! (`reqsize`) and `export`/`import` are not wrapped yet.
+//! A per-request context (`reqsize`) and `export`/`import` are not wrapped yet.
 //!
 //! C headers: [`include/crypto/skcipher.h`](srctree/include/crypto/skcipher.h) and
 //! [`include/crypto/internal/skcipher.h`](srctree/include/crypto/internal/skcipher.h)
@@ -24,7 +27,8 @@ use crate::{
     error::{
         from_err_ptr,
         from_result,
-        to_result, //
+        to_result,
+        VTABLE_DEFAULT_ERROR, //
     },
     prelude::*,
     types::Opaque,
@@ -150,13 +154,164 @@ pub trait Algorithm: Sized + 'static {
 
     /// Encrypts the request synchronously.
     ///
-    /// Several requests of the same transformation may be processed concurrently.
-    fn encrypt(ctx: &Self::Context, req: &mut Request<'_, Self>) -> Result;
+    /// The `cryptlen` bytes of the source are encrypted into the destination and the IV is
+    /// updated as the mode of operation defines. Several requests of the same transformation may
+    /// be processed concurrently.
+    fn encrypt(_ctx: &Self::Context, _req: &mut Request<'_, Self>) -> Result {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
 
     /// Decrypts the request synchronously.
     ///
-    /// Several requests of the same transformation may be processed concurrently.
-    fn decrypt(ctx: &Self::Context, req: &mut Request<'_, Self>) -> Result;
+    /// The `cryptlen` bytes of the source are decrypted into the destination and the IV is
+    /// updated as the mode of operation defines.
+    fn decrypt(_ctx: &Self::Context, _req: &mut Request<'_, Self>) -> Result {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// Starts encrypting the request asynchronously, instead of [`Algorithm::encrypt`].
+    ///
+    /// On success the algorithm owns the request until it completes it with
+    /// [`AsyncRequest::complete`] (or finishes it at once with [`AsyncRequest::finish`]). On
+    /// failure it gives the request back, not completed, with the error the user gets.
+    fn encrypt_async(
+        _ctx: &Self::Context,
+        _req: AsyncRequest<Self>,
+    ) -> core::result::Result<Queued, Refused<Self>> {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
+    /// Starts decrypting the request asynchronously, instead of [`Algorithm::decrypt`]; see
+    /// [`Algorithm::encrypt_async`].
+    fn decrypt_async(
+        _ctx: &Self::Context,
+        _req: AsyncRequest<Self>,
+    ) -> core::result::Result<Queued, Refused<Self>> {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+}
+
+/// An asynchronous operation of an algorithm: [`Algorithm::encrypt_async`] or
+/// [`Algorithm::decrypt_async`].
+type AsyncOp<T> =
+    fn(&<T as Algorithm>::Context, AsyncRequest<T>) -> core::result::Result<Queued, Refused<T>>;
+
+/// What became of a request an asynchronous algorithm accepted.
+pub enum Queued {
+    /// The request is being processed and will be completed (`-EINPROGRESS` for the user).
+    InProgress,
+    /// The queue was full and the user allowed a backlog: the request waits, the algorithm calls
+    /// [`AsyncRequest::notify_in_progress`] when it starts processing it, then completes it
+    /// (`-EBUSY` for the user).
+    Backlogged,
+    /// The request was finished synchronously with [`AsyncRequest::finish`] (`0` for the user).
+    Done(Finished),
+}
+
+/// Proof that a request was finished synchronously, see [`AsyncRequest::finish`].
+pub struct Finished(());
+
+/// A request an asynchronous algorithm refused: the error for the user and the request, which
+/// is not completed.
+pub struct Refused<T: Algorithm> {
+    /// The error the user gets.
+    pub error: Error,
+    /// The request, given back.
+    pub request: AsyncRequest<T>,
+}
+
+impl<T: Algorithm> AsyncRequest<T> {
+    /// Refuses the request with `error`.
+    pub fn refuse(self, error: Error) -> Refused<T> {
+        Refused {
+            error,
+            request: self,
+        }
+    }
+}
+
+/// A request an asynchronous algorithm owns until it completes it.
+///
+/// It gives the same access to the request as [`Request`]. Whoever holds it must eventually
+/// call [`AsyncRequest::complete`] (or [`AsyncRequest::finish`] before giving it back from the
+/// operation): the user waits for the completion.
+///
+/// # Invariants
+///
+/// `ptr` points to a valid `struct skcipher_request` of a transformation of `T`, accepted by an
+/// asynchronous operation of `T` and not completed yet; its buffers and IV are as for
+/// [`Request`], and nothing but this object accesses it.
+pub struct AsyncRequest<T: Algorithm> {
+    ptr: NonNull<bindings::skcipher_request>,
+    _p: PhantomData<T>,
+}
+
+// SAFETY: The request may be processed and completed from any context, which is what the
+// asynchronous interface is for.
+unsafe impl<T: Algorithm> Send for AsyncRequest<T> {}
+
+impl<T: Algorithm> AsyncRequest<T> {
+    /// Returns a view of the request, to read the source, write the destination and update the
+    /// IV.
+    pub fn request(&mut self) -> Request<'_, T> {
+        // INVARIANT: By the type invariants the request is being processed by `T` and only
+        // through `self`, which is borrowed for the lifetime of the view.
+        Request {
+            ptr: self.ptr,
+            _p: PhantomData,
+        }
+    }
+
+    /// Returns the flags of the request (`CRYPTO_TFM_REQ_*`).
+    fn flags(&self) -> u32 {
+        // SAFETY: `ptr` is valid by the type invariants.
+        unsafe { (*self.ptr.as_ptr()).base.flags }
+    }
+
+    /// Returns whether the operation may sleep (`CRYPTO_TFM_REQ_MAY_SLEEP`).
+    pub fn may_sleep(&self) -> bool {
+        self.flags() & bindings::CRYPTO_TFM_REQ_MAY_SLEEP != 0
+    }
+
+    /// Returns whether the request may be put on a backlog (`CRYPTO_TFM_REQ_MAY_BACKLOG`).
+    pub fn may_backlog(&self) -> bool {
+        self.flags() & bindings::CRYPTO_TFM_REQ_MAY_BACKLOG != 0
+    }
+
+    /// Returns the allocation flags for work done for the request before it is queued.
+    pub fn gfp(&self) -> crate::alloc::Flags {
+        if self.may_sleep() {
+            GFP_KERNEL
+        } else {
+            crate::alloc::flags::GFP_ATOMIC
+        }
+    }
+
+    /// Tells the user that a backlogged request is now being processed.
+    pub fn notify_in_progress(&self) {
+        // SAFETY: `ptr` is valid and not completed by the type invariants; a `-EINPROGRESS`
+        // completion is the notification for backlogged requests and does not end it.
+        unsafe { bindings::skcipher_request_complete(self.ptr.as_ptr(), EINPROGRESS.to_errno()) };
+    }
+
+    /// Completes the request with `result`; the user's completion callback runs.
+    ///
+    /// May be called from any context, including hard interrupts.
+    pub fn complete(self, result: Result) {
+        let err = match result {
+            Ok(()) => 0,
+            Err(e) => e.to_errno(),
+        };
+        // SAFETY: `ptr` is valid and not completed by the type invariants; `self` is consumed,
+        // so it is completed once.
+        unsafe { bindings::skcipher_request_complete(self.ptr.as_ptr(), err) };
+    }
+
+    /// Ends a request that the operation processed synchronously, with success: the operation
+    /// returns [`Queued::Done`] and the user's callback is not called.
+    pub fn finish(self) -> Finished {
+        Finished(())
+    }
 }
 
 /// A request to encrypt or decrypt (`struct skcipher_request`) for an algorithm of type `T`.
@@ -379,6 +534,56 @@ impl<T: Algorithm> Adapter<T> {
         unsafe { Self::crypt(req, T::decrypt) }
     }
 
+    /// Runs the asynchronous operation `op` on a request.
+    ///
+    /// # Safety
+    ///
+    /// `req` must be a request the crypto API passed to the `encrypt` or `decrypt` operation of
+    /// the algorithm `T`.
+    unsafe fn crypt_async(req: *mut bindings::skcipher_request, op: AsyncOp<T>) -> c_int {
+        let Some(ptr) = NonNull::new(req) else {
+            return EINVAL.to_errno();
+        };
+        // SAFETY: `req` is valid by the safety requirements and belongs to a transformation of
+        // `T`.
+        let tfm = unsafe { bindings::crypto_skcipher_reqtfm(req) };
+        // SAFETY: The context was initialized by `init_callback`; operations only get shared
+        // references to it, and the transformation outlives its requests.
+        let ctx = unsafe { &*Self::ctx(tfm) };
+        // INVARIANT: The crypto API hands the request to `T`, which owns it until it completes
+        // it, or gives it back.
+        let req = AsyncRequest {
+            ptr,
+            _p: PhantomData,
+        };
+        match op(ctx, req) {
+            Ok(Queued::InProgress) => EINPROGRESS.to_errno(),
+            Ok(Queued::Backlogged) => EBUSY.to_errno(),
+            Ok(Queued::Done(Finished(()))) => 0,
+            Err(refused) => refused.error.to_errno(),
+        }
+    }
+
+    /// The `encrypt` callback of an asynchronous algorithm.
+    ///
+    /// # Safety
+    ///
+    /// Called by the crypto API with a request of a transformation of the algorithm `T`.
+    unsafe extern "C" fn encrypt_async_callback(req: *mut bindings::skcipher_request) -> c_int {
+        // SAFETY: Guaranteed by the safety requirements of this function.
+        unsafe { Self::crypt_async(req, T::encrypt_async) }
+    }
+
+    /// The `decrypt` callback of an asynchronous algorithm.
+    ///
+    /// # Safety
+    ///
+    /// Called by the crypto API with a request of a transformation of the algorithm `T`.
+    unsafe extern "C" fn decrypt_async_callback(req: *mut bindings::skcipher_request) -> c_int {
+        // SAFETY: Guaranteed by the safety requirements of this function.
+        unsafe { Self::crypt_async(req, T::decrypt_async) }
+    }
+
     /// Copies `name` into the C string array `dst`.
     fn copy_name(dst: &mut [c_char], name: &CStr) -> Result {
         let src = name.to_bytes_with_nul();
@@ -400,14 +605,27 @@ impl<T: Algorithm> Adapter<T> {
         );
         build_assert!(
             T::FLAGS & (bindings::CRYPTO_ALG_ASYNC | bindings::CRYPTO_ALG_TYPE_MASK) == 0,
-            "asynchronous algorithms are not supported yet"
+            "the type and `CRYPTO_ALG_ASYNC` follow from the operations"
+        );
+        build_assert!(
+            T::HAS_ENCRYPT != T::HAS_ENCRYPT_ASYNC && T::HAS_DECRYPT != T::HAS_DECRYPT_ASYNC,
+            "an algorithm implements either the synchronous or the asynchronous operations"
+        );
+        build_assert!(
+            T::HAS_ENCRYPT_ASYNC == T::HAS_DECRYPT_ASYNC,
+            "an algorithm implements either the synchronous or the asynchronous operations"
         );
 
         let mut co: bindings::skcipher_alg_common = pin_init::zeroed();
         co.min_keysize = T::MIN_KEYSIZE;
         co.max_keysize = T::MAX_KEYSIZE;
         co.ivsize = T::IV_SIZE;
-        co.base.cra_flags = T::FLAGS;
+        co.base.cra_flags = T::FLAGS
+            | if T::HAS_ENCRYPT_ASYNC {
+                bindings::CRYPTO_ALG_ASYNC
+            } else {
+                0
+            };
         co.base.cra_priority = T::PRIORITY;
         co.base.cra_blocksize = T::BLOCK_SIZE;
         co.base.cra_ctxsize = u32::try_from(size_of::<T::Context>()).map_err(|_| EINVAL)?;
@@ -417,8 +635,13 @@ impl<T: Algorithm> Adapter<T> {
 
         let mut alg: bindings::skcipher_alg = pin_init::zeroed();
         alg.setkey = Some(Self::setkey_callback);
-        alg.encrypt = Some(Self::encrypt_callback);
-        alg.decrypt = Some(Self::decrypt_callback);
+        if T::HAS_ENCRYPT_ASYNC {
+            alg.encrypt = Some(Self::encrypt_async_callback);
+            alg.decrypt = Some(Self::decrypt_async_callback);
+        } else {
+            alg.encrypt = Some(Self::encrypt_callback);
+            alg.decrypt = Some(Self::decrypt_callback);
+        }
         alg.init = Some(Self::init_callback);
         alg.exit = Some(Self::exit_callback);
         alg.__bindgen_anon_1.co = co;
