@@ -8,6 +8,8 @@
 
 use kernel::prelude::*;
 
+use crate::keystore::RestrictedKey;
+
 /// A symmetric cipher an engine can create sessions for.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Cipher {
@@ -44,20 +46,30 @@ pub(crate) struct SessionId(pub(crate) u64);
 
 /// An accelerator.
 pub(crate) trait Engine: Send + Sync {
+    /// Places `key` in restricted memory, where only the accelerator can read it.
+    ///
+    /// # Errors
+    ///
+    /// [`ENODEV`] if the engine has no TEE to keep keys in restricted memory, or the error of the
+    /// TEE (see [`KeyStore::import`](crate::keystore::KeyStore::import)).
+    fn import_key(&self, key: &[u8]) -> Result<RestrictedKey>;
+
     /// Creates a session of `cipher` in `direction` with `key`, and returns its ID.
     ///
-    /// The key is checked before it is sent to the accelerator.
+    /// The key's length is checked before anything is sent to the accelerator, which then reads
+    /// the key from restricted memory with DMA.
     ///
     /// # Errors
     ///
     /// [`EINVAL`] for a key the cipher or the accelerator does not accept, [`EOPNOTSUPP`] for a
-    /// cipher the accelerator does not offer, [`ENODEV`] once the accelerator is gone, or the
-    /// error the accelerator reports.
+    /// cipher the accelerator does not offer or a key buffer it can't reach without a CPU
+    /// mapping, [`EPERM`] if the TEE did not grant the accelerator access to restricted memory,
+    /// [`ENODEV`] once the accelerator is gone, or the error the accelerator reports.
     fn create_cipher_session(
         &self,
         cipher: Cipher,
         direction: Direction,
-        key: &[u8],
+        key: &RestrictedKey,
     ) -> Result<SessionId>;
 
     /// Destroys the cipher session `id`.

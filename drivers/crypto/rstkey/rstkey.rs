@@ -18,6 +18,7 @@ use kernel::{
 
 mod caps;
 mod engine;
+mod keystore;
 mod selftest;
 mod vcrypto;
 mod virtio_engine;

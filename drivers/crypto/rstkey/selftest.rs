@@ -167,7 +167,11 @@ impl Selftest {
     /// Creates a session for `direction` with `key`, and destroys it once, or twice if `twice`.
     fn cipher_session(&self, key: &[u8], direction: Direction, twice: bool) -> Outcome {
         let engine = &*self.engine;
-        let id = match engine.create_cipher_session(Cipher::AesCbc, direction, key) {
+        // The key goes to restricted memory first; the device reads it from there.
+        let created = engine
+            .import_key(key)
+            .and_then(|key| engine.create_cipher_session(Cipher::AesCbc, direction, &key));
+        let id = match created {
             Ok(id) => id,
             Err(err) => {
                 return Outcome::Failed {
@@ -219,7 +223,8 @@ impl Selftest {
             .map_err(|e| (step, e.into()))?;
 
         let id = engine
-            .create_cipher_session(Cipher::AesCbc, direction, &NIST_AES128_KEY)
+            .import_key(&NIST_AES128_KEY)
+            .and_then(|key| engine.create_cipher_session(Cipher::AesCbc, direction, &key))
             .map_err(|e| (Step::Create, e))?;
         let output = engine.cipher(id, direction, &NIST_IV, input);
         let destroyed = engine.destroy_cipher_session(id);

@@ -7,15 +7,22 @@
 //! time: the caller sleeps until the control queue's callback has received the device's answer.
 //! Cipher operations run on a data queue, for now synchronously in the same way.
 
+use core::ptr::NonNull;
 use core::sync::atomic::{
     compiler_fence,
     Ordering, //
 };
 use kernel::{
-    device::Core,
+    device::{
+        self,
+        Core, //
+    },
+    dma::DataDirection,
     prelude::*,
+    scatterlist::SGTable,
     str::CString,
     sync::{
+        aref::ARef,
         atomic::{
             Atomic,
             Relaxed, //
@@ -43,7 +50,11 @@ use crate::{
         Direction,
         Engine,
         SessionId, //
-    }, //
+    },
+    keystore::{
+        KeyStore,
+        RestrictedKey, //
+    },
 };
 
 mod wire;
@@ -99,14 +110,29 @@ struct Done {
     answer: SpinLockIrq<Option<Answer>>,
 }
 
+/// A key in restricted memory, mapped for the device while a request that reads it is queued.
+///
+/// # Invariants
+///
+/// `sgt` is the table of a mapping of the key's buffer for the device's DMA device, which the
+/// sender of the request keeps mapped until the request has been answered or dropped.
+struct MappedKey {
+    sgt: NonNull<SGTable>,
+    len: usize,
+}
+
+// SAFETY: The table is only read, and stays mapped while the request exists (type invariants);
+// it may be read from any CPU.
+unsafe impl Send for MappedKey {}
+
 /// The operation of a request, with its device-readable and device-writable buffers.
 enum Op {
     /// `VIRTIO_CRYPTO_CIPHER_CREATE_SESSION`.
     CreateCipher {
         /// The request header (device-readable).
         req: CipherCreateSession,
-        /// The key (device-readable).
-        key: KVec<u8>,
+        /// The key, in restricted memory (device-readable).
+        key: MappedKey,
         /// The answer (device-writable).
         input: SessionInput,
     },
@@ -150,7 +176,9 @@ impl Request {
                 ref mut input,
             } => {
                 sgs.readable(req)?;
-                sgs.readable_vec(key)?;
+                // SAFETY: By the type invariants of `MappedKey` the table stays mapped for the
+                // device's DMA device until the request is answered or dropped.
+                unsafe { sgs.readable_mapped(key.sgt.as_ref(), 0, key.len)? };
                 sgs.writable(input)
             }
             Op::DestroyCipher {
@@ -200,7 +228,7 @@ impl Drop for Request {
         // TODO: Use `memzero_explicit()` once the kernel crate offers it; the fence keeps the
         // stores from being optimized away before the memory is freed.
         match &mut self.op {
-            Op::CreateCipher { key, .. } => key.as_mut_slice().fill(0),
+            Op::CreateCipher { .. } => (),
             Op::Cipher { src, dst, .. } => {
                 src.as_mut_slice().fill(0);
                 dst.as_mut_slice().fill(0);
@@ -255,6 +283,11 @@ pub(crate) struct VirtioEngine {
     vqs: Virtqueues<QueueHandler>,
     /// The position of the control queue in `vqs`.
     ctrl_queue: usize,
+    /// The device that does the DMA of the virtio device, to which key buffers are attached.
+    dma_dev: ARef<device::Device>,
+    /// Where keys are placed in restricted memory; `None` without a TEE that serves the key
+    /// manager.
+    keys: Option<KeyStore>,
     /// Serializes control requests; a sender holds it until the device has answered.
     #[pin]
     ctrl: Mutex<CtrlState>,
@@ -289,6 +322,20 @@ impl VirtioEngine {
         }
         names.push(CString::try_from(c"controlq")?, GFP_KERNEL)?;
 
+        let dma_dev: &device::Device = vdev.dma_device()?;
+        let dma_dev: ARef<device::Device> = dma_dev.into();
+        let keys = match KeyStore::new() {
+            Ok(k) => Some(k),
+            Err(e) => {
+                dev_warn!(
+                    vdev,
+                    "no key manager (error {}): keys can't be kept in restricted memory\n",
+                    e.to_errno()
+                );
+                None
+            }
+        };
+
         let vqs = Virtqueues::new(vdev, names, Ok::<_, Error>(QueueHandler))?;
         vdev.ready();
 
@@ -296,6 +343,8 @@ impl VirtioEngine {
             try_pin_init!(Self {
                 vqs,
                 ctrl_queue,
+                dma_dev,
+                keys,
                 ctrl <- new_mutex!(CtrlState { dead: false }, "VirtioEngine::ctrl"),
                 cipher_mask: caps.cipher,
                 max_cipher_key_len: caps.max_cipher_key_len,
@@ -359,21 +408,28 @@ impl VirtioEngine {
         if state.dead {
             return Err(ENODEV);
         }
-
-        self.stats.ctrl_requests.add(1u64, Relaxed);
-        let answer = self.send(self.ctrl_queue, op);
+        let answer = self.send_ctrl(op);
         drop(state);
-
         answer
+    }
+
+    /// Sends `op` on the control queue, whose lock the caller holds, and waits for the answer.
+    fn send_ctrl(&self, op: Op) -> Result<Answer> {
+        self.stats.ctrl_requests.add(1u64, Relaxed);
+        self.send(self.ctrl_queue, op)
     }
 }
 
 impl Engine for VirtioEngine {
+    fn import_key(&self, key: &[u8]) -> Result<RestrictedKey> {
+        self.keys.as_ref().ok_or(ENODEV)?.import(key)
+    }
+
     fn create_cipher_session(
         &self,
         cipher: Cipher,
         direction: Direction,
-        key: &[u8],
+        key: &RestrictedKey,
     ) -> Result<SessionId> {
         let algo = match cipher {
             Cipher::AesCbc => uapi::VIRTIO_CRYPTO_CIPHER_AES_CBC,
@@ -393,14 +449,29 @@ impl Engine for VirtioEngine {
             Direction::Decrypt => uapi::VIRTIO_CRYPTO_OP_DECRYPT,
         };
 
-        let mut key_buf = KVec::with_capacity(key.len(), GFP_KERNEL)?;
-        key_buf.extend_from_slice(key, GFP_KERNEL)?;
-
-        let answer = self.ctrl_request(Op::CreateCipher {
+        let state = self.ctrl.lock();
+        if state.dead {
+            return Err(ENODEV);
+        }
+        // SAFETY: The device is unbound only after `shutdown()` marked the engine dead, under the
+        // lock held here; the DMA device stays bound for as long as the virtio device is, and the
+        // reference is not used after the lock is released.
+        let dev = unsafe { self.dma_dev.as_bound() };
+        // The key's buffer is mapped for the device while the request is in flight.
+        let mapping = key.dma_buf().attach(dev)?.map(DataDirection::ToDevice)?;
+        // INVARIANT: `mapping` stays mapped until after `send_ctrl()` returns, which is after
+        // the request has been answered or dropped.
+        let answer = self.send_ctrl(Op::CreateCipher {
             req: CipherCreateSession::new(algo, keylen, op),
-            key: key_buf,
+            key: MappedKey {
+                sgt: NonNull::from(&*mapping),
+                len: key.len(),
+            },
             input: SessionInput::new(),
-        })?;
+        });
+        drop(mapping);
+        drop(state);
+        let answer = answer?;
 
         status_to_result(answer.status)?;
         // CAST: The size of `SessionInput` fits in a `u32`.
