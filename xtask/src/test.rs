@@ -47,6 +47,10 @@ fn fault_boot() -> Result<Vec<ktap::Case>> {
             "import-refused-by-policy-eacces",
             read("import-policy.txt").trim() == "import: error -13",
         ),
+        case(
+            "no-algorithm-without-clear-key-import",
+            read("rstkey-algs.txt").trim() == "0",
+        ),
         case("direct-map-read-oopses", oops.is_some()),
         case(
             "oops-in-test-module",

@@ -6,7 +6,10 @@
 //! added without touching them. The virtio-crypto device is one engine, see
 //! [`VirtioEngine`](crate::virtio_engine::VirtioEngine).
 
-use kernel::prelude::*;
+use kernel::{
+    alloc::Flags,
+    prelude::*, //
+};
 
 use crate::keystore::RestrictedKey;
 
@@ -43,6 +46,36 @@ pub(crate) enum Direction {
 /// The ID of a session on an engine.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) struct SessionId(pub(crate) u64);
+
+/// Where an asynchronous cipher operation reports to.
+pub(crate) trait CipherCompletion: Send {
+    /// The operation, which was put on the backlog, has been handed to the accelerator.
+    fn started(&mut self);
+
+    /// The operation is done: the result, as long as the source, or the error. Called once, from
+    /// any context, including hard interrupts; the object is dropped afterwards.
+    fn done(&mut self, result: Result<KVec<u8>>);
+}
+
+/// An asynchronous cipher operation the engine accepted.
+pub(crate) enum Submitted {
+    /// Handed to the accelerator.
+    InProgress,
+    /// Waiting on the backlog for room on the accelerator's queue.
+    Backlogged,
+}
+
+/// A cipher operation to start, for [`Engine::cipher_async`].
+pub(crate) struct CipherOp {
+    /// The session.
+    pub(crate) id: SessionId,
+    /// The direction the session was created for.
+    pub(crate) direction: Direction,
+    /// The IV.
+    pub(crate) iv: [u8; 16],
+    /// The source.
+    pub(crate) src: KVec<u8>,
+}
 
 /// An accelerator.
 pub(crate) trait Engine: Send + Sync {
@@ -100,4 +133,30 @@ pub(crate) trait Engine: Send + Sync {
         iv: &[u8],
         src: KVec<u8>,
     ) -> Result<KVec<u8>>;
+
+    /// A cipher operation checked and with its memory allocated, ready to be submitted.
+    type PreparedCipher: Send;
+
+    /// Checks `op` and allocates what it needs, with `gfp`.
+    ///
+    /// # Errors
+    ///
+    /// As for [`Engine::cipher`].
+    fn prepare_cipher(&self, op: CipherOp, gfp: Flags) -> Result<Self::PreparedCipher>;
+
+    /// Starts the prepared operation `op` without waiting; `completion` gets the result, also
+    /// when the accelerator fails it or goes away. Does not sleep.
+    ///
+    /// If the queue is full, the operation waits on the backlog if `may_backlog`.
+    ///
+    /// # Errors
+    ///
+    /// [`ENOSPC`] if the queue is full and the operation may not wait, [`ENOMEM`] if the backlog
+    /// can't grow. The completion is given back with the error, not called.
+    fn submit_cipher<C: CipherCompletion + 'static>(
+        &self,
+        op: Self::PreparedCipher,
+        completion: KBox<C>,
+        may_backlog: bool,
+    ) -> core::result::Result<Submitted, (Error, KBox<C>)>;
 }

@@ -55,6 +55,8 @@ impl RestrictedKey {
 /// The TEE context through which keys are placed in restricted memory.
 pub(crate) struct KeyStore {
     ctx: Context,
+    /// Whether the platform lets clear keys be imported.
+    import_allowed: bool,
 }
 
 impl KeyStore {
@@ -66,7 +68,23 @@ impl KeyStore {
     pub(crate) fn new() -> Result<Self> {
         let ctx = Context::open(|v| v.impl_id == IMPL_ID)?;
         drop(ctx.open_session(&KM_UUID, &mut [])?);
-        Ok(Self { ctx })
+        let mut store = Self {
+            ctx,
+            import_allowed: true,
+        };
+        // The platform's policy decides whether clear keys, which is what the crypto API hands
+        // to drivers, may be imported: try with a throw-away key.
+        store.import_allowed = match store.import(&[0u8; 16]) {
+            Ok(_) => true,
+            Err(e) if e == EACCES => false,
+            Err(e) => return Err(e),
+        };
+        Ok(store)
+    }
+
+    /// Returns whether the platform lets clear keys be imported.
+    pub(crate) fn import_allowed(&self) -> bool {
+        self.import_allowed
     }
 
     /// Places `key` in restricted memory.

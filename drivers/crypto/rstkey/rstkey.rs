@@ -16,7 +16,9 @@ use kernel::{
     InPlaceModule, //
 };
 
+mod algs;
 mod caps;
+mod cryptotest;
 mod engine;
 mod keystore;
 mod selftest;
@@ -64,8 +66,19 @@ struct RstkeyModule {
     /// `_debugfs_root` drops its reference to the debugfs root directory.
     #[pin]
     _driver: driver::Registration<virtio::Adapter<vcrypto::RstkeyDriver>>,
+    /// The crypto API algorithms, unregistered after the driver.
+    _algs: AlgsGuard,
     /// The debugfs root directory.
     _debugfs_root: DebugfsRoot,
+}
+
+/// Unregisters the algorithms when dropped.
+struct AlgsGuard;
+
+impl Drop for AlgsGuard {
+    fn drop(&mut self) {
+        algs::unregister_all();
+    }
 }
 
 impl InPlaceModule for RstkeyModule {
@@ -73,6 +86,8 @@ impl InPlaceModule for RstkeyModule {
         // SAFETY: Module initialization runs only once, and the driver is not registered yet, so
         // this is the only call to `init()` and it comes before any other use of the lock.
         unsafe { DEBUGFS_ROOT.init() };
+        // SAFETY: As above, for the algorithms' lock.
+        unsafe { algs::ALGS.init() };
 
         // If the registration fails, the initializer drops `debugfs_root`, which removes the
         // directory again.
@@ -80,6 +95,7 @@ impl InPlaceModule for RstkeyModule {
 
         try_pin_init!(Self {
             _driver <- driver::Registration::new(MODULE_NAME, module),
+            _algs: AlgsGuard,
             _debugfs_root: debugfs_root,
         })
     }

@@ -18,6 +18,7 @@ use crate::{
         Capabilities,
         VirtioCrypto, //
     },
+    cryptotest::CryptoTest,
     selftest::Selftest,
     virtio_engine::VirtioEngine, //
 };
@@ -38,6 +39,9 @@ struct DebugData {
     /// The test-only `selftest` file.
     #[pin]
     selftest: Selftest,
+    /// The test-only `crypto` file.
+    #[pin]
+    crypto: CryptoTest,
 }
 
 /// The private data of a bound virtio-crypto device.
@@ -80,16 +84,27 @@ impl virtio::Driver for RstkeyDriver {
                     caps,
                     engine: debug_engine,
                     selftest <- Selftest::new(selftest_engine),
+                    crypto <- CryptoTest::new(),
                 }? Error),
                 vdev.as_ref().name(),
                 |data, dir| {
                     dir.read_only_file(c"capabilities", &data.caps);
                     dir.read_only_file(c"stats", data.engine.stats());
                     dir.read_write_file(c"selftest", &data.selftest);
+                    dir.read_write_file(c"crypto", &data.crypto);
                 },
             ),
             GFP_KERNEL,
         )?;
+
+        // The algorithms the device serves are registered now, and their self-tests run on it.
+        if !engine.takes_clear_keys() {
+            dev_info!(
+                vdev,
+                "clear keys can't be placed in restricted memory: no algorithm registered\n"
+            );
+        }
+        crate::algs::add_engine(engine.clone())?;
 
         Ok(RstkeyDevice {
             _debugfs: debugfs,
@@ -98,6 +113,8 @@ impl virtio::Driver for RstkeyDriver {
     }
 
     fn unbind<'bound>(_vdev: &'bound virtio::Device<Core<'_>>, this: Pin<&Self::Data<'bound>>) {
+        // New transformations don't get this engine any more; those that have it get ENODEV.
+        crate::algs::remove_engine(&this.engine);
         // The device is reset after this: let the control request in flight, if any, finish
         // and send no more.
         this.engine.shutdown();

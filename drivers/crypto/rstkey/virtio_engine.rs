@@ -13,6 +13,7 @@ use core::sync::atomic::{
     Ordering, //
 };
 use kernel::{
+    alloc::Flags,
     device::{
         self,
         Core, //
@@ -37,6 +38,7 @@ use kernel::{
     uapi,
     virtio::{
         self,
+        AddError,
         Queue,
         Sgs,
         Virtqueues, //
@@ -47,9 +49,12 @@ use crate::{
     caps::Capabilities,
     engine::{
         Cipher,
+        CipherCompletion,
+        CipherOp,
         Direction,
         Engine,
-        SessionId, //
+        SessionId,
+        Submitted, //
     },
     keystore::{
         KeyStore,
@@ -158,13 +163,25 @@ enum Op {
     },
 }
 
+/// Where the answer to a request goes.
+enum Reply {
+    /// To a sender waiting for it.
+    Wait(Arc<Done>),
+    /// To the completion of an asynchronous cipher operation; `None` once it has been called or
+    /// taken back.
+    Call(Option<KBox<dyn CipherCompletion>>),
+}
+
 /// A request on one of the queues: the buffers of the operation and where to leave the answer.
 pub(crate) struct Request {
     /// The operation.
     op: Op,
     /// Where the answer goes.
-    done: Arc<Done>,
+    reply: Reply,
 }
+
+/// The most buffers a request has, hence the most descriptors it takes in a queue.
+const MAX_REQUEST_BUFFERS: u32 = 5;
 
 impl Request {
     /// Lists the buffers of the request for [`virtio::Virtqueue::add_sgs`].
@@ -204,7 +221,9 @@ impl Request {
         }
     }
 
-    /// Hands the device's answer (`len` bytes written) to the sender.
+    /// Hands the device's answer (`len` bytes written) to the sender or the completion.
+    ///
+    /// Runs in the queue's callback, in interrupt context.
     fn complete(mut req: KBox<Self>, len: u32) {
         let (status, session_id, dst) = match &mut req.op {
             Op::CreateCipher { input, .. } => (input.status(), input.session_id(), KVec::new()),
@@ -212,14 +231,30 @@ impl Request {
             Op::Cipher { status, dst, .. } => (status.status(), 0, core::mem::take(dst)),
         };
 
-        *req.done.answer.lock() = Some(Answer {
-            len,
-            status,
-            session_id,
-            dst,
-        });
+        match &mut req.reply {
+            Reply::Wait(done) => {
+                *done.answer.lock() = Some(Answer {
+                    len,
+                    status,
+                    session_id,
+                    dst,
+                });
+            }
+            Reply::Call(completion) => {
+                if let Some(mut c) = completion.take() {
+                    c.done(status_to_result(status).map(|()| dst));
+                }
+            }
+        }
 
         // Dropping the request completes `done`.
+    }
+
+    /// Tells the completion of a backlogged request that it has been handed to the device.
+    fn started(&mut self) {
+        if let Reply::Call(Some(c)) = &mut self.reply {
+            c.started();
+        }
     }
 }
 
@@ -237,18 +272,74 @@ impl Drop for Request {
         }
         compiler_fence(Ordering::SeqCst);
 
-        self.done.completion.complete_all();
+        match &mut self.reply {
+            Reply::Wait(done) => done.completion.complete_all(),
+            // Dropped unanswered: the device is gone.
+            Reply::Call(c) => {
+                if let Some(mut c) = c.take() {
+                    c.done(Err(ENODEV));
+                }
+            }
+        }
     }
 }
 
-/// The callbacks of the device's virtqueues.
-pub(crate) struct QueueHandler;
+/// Requests waiting for room in a data queue.
+struct Backlog {
+    /// The requests, with the index of their queue, oldest first.
+    reqs: KVec<(usize, KBox<Request>)>,
+    /// Set when the device is being unbound: nothing is added any more.
+    closed: bool,
+}
+
+/// The callbacks of the device's virtqueues, and the backlog of the data queues.
+#[pin_data]
+pub(crate) struct QueueHandler {
+    /// The backlog.
+    #[pin]
+    backlog: SpinLockIrq<Backlog>,
+}
+
+impl QueueHandler {
+    /// Moves the backlogged requests of `queue` to it, as long as there is room.
+    fn resubmit(&self, queue: &Queue<Request>) {
+        let mut backlog = self.backlog.lock();
+        let mut added = false;
+        let mut vq = queue.lock();
+        while let Some(pos) = backlog.reqs.iter().position(|(q, _)| *q == queue.index()) {
+            if vq.num_free() < MAX_REQUEST_BUFFERS {
+                break;
+            }
+            let Ok((index, mut req)) = backlog.reqs.remove(pos) else {
+                break;
+            };
+            req.started();
+            match vq.add_sgs(req, GFP_ATOMIC, Request::describe) {
+                Ok(()) => added = true,
+                // There was room, so only a device that is gone gets here: the request stays on
+                // the backlog, which is emptied when the device is unbound. (A request is not
+                // dropped here: its completion may submit again, which takes these locks.)
+                Err(AddError { request, .. }) => {
+                    if let Err(e) = backlog.reqs.insert_within_capacity(pos, (index, request)) {
+                        // Not reachable: an entry was just removed.
+                        drop(e);
+                    }
+                    break;
+                }
+            }
+        }
+        if added {
+            vq.kick();
+        }
+    }
+}
 
 impl virtio::Handler for QueueHandler {
     type Request = Request;
 
     fn callback(&self, queue: &Queue<Request>) {
         queue.drain(Request::complete);
+        self.resubmit(queue);
     }
 }
 
@@ -281,8 +372,10 @@ impl kernel::debugfs::Writer for Stats {
 pub(crate) struct VirtioEngine {
     /// The data queues followed by the control queue.
     vqs: Virtqueues<QueueHandler>,
-    /// The position of the control queue in `vqs`.
+    /// The position of the control queue in `vqs`, which is also the number of data queues.
     ctrl_queue: usize,
+    /// The data queue for the next asynchronous request, modulo the number of data queues.
+    next_queue: Atomic<usize>,
     /// The device that does the DMA of the virtio device, to which key buffers are attached.
     dma_dev: ARef<device::Device>,
     /// Where keys are placed in restricted memory; `None` without a TEE that serves the key
@@ -336,13 +429,26 @@ impl VirtioEngine {
             }
         };
 
-        let vqs = Virtqueues::new(vdev, names, Ok::<_, Error>(QueueHandler))?;
+        let vqs = Virtqueues::new(
+            vdev,
+            names,
+            try_pin_init!(QueueHandler {
+                backlog <- new_spinlock_irq!(
+                    Backlog {
+                        reqs: KVec::new(),
+                        closed: false,
+                    },
+                    "QueueHandler::backlog"
+                ),
+            }? Error),
+        )?;
         vdev.ready();
 
         Arc::pin_init(
             try_pin_init!(Self {
                 vqs,
                 ctrl_queue,
+                next_queue: Atomic::new(0usize),
                 dma_dev,
                 keys,
                 ctrl <- new_mutex!(CtrlState { dead: false }, "VirtioEngine::ctrl"),
@@ -358,6 +464,19 @@ impl VirtioEngine {
         )
     }
 
+    /// Returns whether clear keys can be placed in restricted memory for this engine.
+    pub(crate) fn takes_clear_keys(&self) -> bool {
+        self.keys.as_ref().is_some_and(KeyStore::import_allowed)
+    }
+
+    /// Returns whether the device offers `cipher`.
+    pub(crate) fn offers(&self, cipher: Cipher) -> bool {
+        let algo = match cipher {
+            Cipher::AesCbc => uapi::VIRTIO_CRYPTO_CIPHER_AES_CBC,
+        };
+        self.cipher_mask & (1 << algo) != 0
+    }
+
     /// Returns the counters.
     pub(crate) fn stats(&self) -> &Stats {
         &self.stats
@@ -368,6 +487,15 @@ impl VirtioEngine {
     /// Called when the device is unbound, before it is reset.
     pub(crate) fn shutdown(&self) {
         self.ctrl.lock().dead = true;
+
+        // Backlogged requests won't reach the device: they complete with ENODEV, outside the
+        // lock, since a completion may submit again.
+        let reqs = {
+            let mut backlog = self.vqs.handler().backlog.lock();
+            backlog.closed = true;
+            core::mem::take(&mut backlog.reqs)
+        };
+        drop(reqs);
     }
 
     /// Sends `op` on queue `index` and waits for the device's answer.
@@ -382,7 +510,7 @@ impl VirtioEngine {
         let req = KBox::new(
             Request {
                 op,
-                done: done.clone(),
+                reply: Reply::Wait(done.clone()),
             },
             GFP_KERNEL,
         )?;
@@ -400,6 +528,28 @@ impl VirtioEngine {
 
         let answer = done.answer.lock().take().ok_or(ENODEV)?;
         Ok(answer)
+    }
+
+    /// Returns the header of a cipher operation of `len` bytes in the session `id`, after checking
+    /// the length against the cipher and the device.
+    fn cipher_req(&self, id: SessionId, direction: Direction, len: usize) -> Result<CipherDataReq> {
+        if len == 0 || len % AES_BLOCK_SIZE != 0 {
+            return Err(EINVAL);
+        }
+        let len_u32 = u32::try_from(len).map_err(|_| EINVAL)?;
+        // The device's limit covers the IV, the source, the destination and the status.
+        let total = u64::from(len_u32) * 2 + AES_BLOCK_SIZE as u64 + 1;
+        if total > self.max_size {
+            return Err(EINVAL);
+        }
+        // CAST: The IV size fits in a `u32`.
+        Ok(CipherDataReq::new(
+            direction == Direction::Encrypt,
+            uapi::VIRTIO_CRYPTO_CIPHER_AES_CBC,
+            id.0,
+            AES_BLOCK_SIZE as u32,
+            len_u32,
+        ))
     }
 
     /// Sends `op` on the control queue and waits for the device's answer.
@@ -511,28 +661,9 @@ impl Engine for VirtioEngine {
     ) -> Result<KVec<u8>> {
         let iv: [u8; AES_BLOCK_SIZE] = iv.try_into().map_err(|_| EINVAL)?;
         let len = src.len();
-        if len == 0 || len % AES_BLOCK_SIZE != 0 {
-            return Err(EINVAL);
-        }
-        let len_u32 = u32::try_from(len).map_err(|_| EINVAL)?;
-        // The device's limit covers the IV, the source, the destination and the status.
-        let total = u64::from(len_u32) * 2 + AES_BLOCK_SIZE as u64 + 1;
-        if total > self.max_size {
-            return Err(EINVAL);
-        }
-
+        let req = self.cipher_req(id, direction, len)?;
         let dst = KVec::from_elem(0u8, len, GFP_KERNEL)?;
-        // CAST: The IV size fits in a `u32`.
-        let req = CipherDataReq::new(
-            direction == Direction::Encrypt,
-            uapi::VIRTIO_CRYPTO_CIPHER_AES_CBC,
-            id.0,
-            AES_BLOCK_SIZE as u32,
-            len_u32,
-        );
 
-        // TODO: Spread requests over the data queues and make them asynchronous, for the
-        // crypto API.
         let answer = self.send(
             0,
             Op::Cipher {
@@ -551,6 +682,99 @@ impl Engine for VirtioEngine {
 
         Ok(answer.dst)
     }
+
+    type PreparedCipher = PreparedCipher;
+
+    fn prepare_cipher(&self, op: CipherOp, gfp: Flags) -> Result<PreparedCipher> {
+        let len = op.src.len();
+        Ok(PreparedCipher {
+            req: self.cipher_req(op.id, op.direction, len)?,
+            iv: op.iv,
+            dst: KVec::from_elem(0u8, len, gfp)?,
+            src: op.src,
+            slot: KBox::new_uninit(gfp)?,
+        })
+    }
+
+    fn submit_cipher<C: CipherCompletion + 'static>(
+        &self,
+        op: PreparedCipher,
+        completion: KBox<C>,
+        may_backlog: bool,
+    ) -> core::result::Result<Submitted, (Error, KBox<C>)> {
+        // There is at least one data queue.
+        let index = self
+            .next_queue
+            .fetch_add(1, Relaxed)
+            .checked_rem(self.ctrl_queue);
+        let Some(queue) = index.and_then(|i| self.vqs.queue(i)) else {
+            return Err((ENODEV, completion));
+        };
+        let handler = self.vqs.handler();
+
+        // Lock order: the backlog, then the queue.
+        let mut backlog = handler.backlog.lock();
+        if backlog.closed {
+            return Err((ENODEV, completion));
+        }
+        let mut vq = queue.lock();
+        // Requests go to the device in order: a new one waits while older ones do.
+        let index = queue.index();
+        let waiting = backlog.reqs.iter().any(|(q, _)| *q == index);
+        let room = !waiting && vq.num_free() >= MAX_REQUEST_BUFFERS;
+        if !room {
+            if !may_backlog {
+                return Err((ENOSPC, completion));
+            }
+            if let Err(e) = backlog.reqs.reserve(1, GFP_ATOMIC) {
+                return Err((e.into(), completion));
+            }
+        }
+
+        // From here on, errors go to the completion.
+        let completion: KBox<dyn CipherCompletion> = completion;
+        let request = op.slot.write(Request {
+            op: Op::Cipher {
+                req: op.req,
+                iv: op.iv,
+                src: op.src,
+                dst: op.dst,
+                status: InHdr::new(),
+            },
+            reply: Reply::Call(Some(completion)),
+        });
+
+        if !room {
+            // There is room for one more: this does not fail, and does not drop the request.
+            if let Err(e) = backlog.reqs.push_within_capacity((index, request)) {
+                drop(e);
+            }
+            return Ok(Submitted::Backlogged);
+        }
+
+        match vq.add_sgs(request, GFP_ATOMIC, Request::describe) {
+            Ok(()) => {
+                vq.kick();
+            }
+            // There was room, so only a device that is gone or broken gets here: the request's
+            // completion is told when the request is dropped, outside the locks.
+            Err(AddError { request, .. }) => {
+                drop(vq);
+                drop(backlog);
+                drop(request);
+            }
+        }
+        Ok(Submitted::InProgress)
+    }
+}
+
+/// A cipher operation checked and with its memory allocated, see [`Engine::prepare_cipher`].
+pub(crate) struct PreparedCipher {
+    req: CipherDataReq,
+    iv: [u8; AES_BLOCK_SIZE],
+    src: KVec<u8>,
+    dst: KVec<u8>,
+    slot: KBox<core::mem::MaybeUninit<Request>>,
 }
 
 #[kunit_tests(rstkey_virtio_engine)]

@@ -1,0 +1,335 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The crypto API algorithms rstkey registers, and the engines that serve them.
+//!
+//! An algorithm is registered when the first device that can serve it is bound, and stays
+//! registered until the module is unloaded (which the crypto API prevents while a
+//! transformation of it exists): a transformation picks an engine when it is allocated and
+//! fails with [`ENODEV`] once that engine's device is gone.
+//!
+//! - `cbc(aes)`, driver `cbc-aes-rstkey`: [`CbcAes`].
+
+use kernel::{
+    crypto::skcipher::{
+        self,
+        Algorithm,
+        AsyncRequest,
+        Queued,
+        Refused, //
+    },
+    prelude::*,
+    sync::Arc,
+    ModuleMetadata,
+    ThisModule, //
+};
+
+use crate::{
+    engine::{
+        Cipher,
+        CipherCompletion,
+        CipherOp,
+        Direction,
+        Engine,
+        SessionId,
+        Submitted, //
+    },
+    keystore::RestrictedKey,
+    virtio_engine::VirtioEngine,
+};
+
+/// The AES block size, also the size of a CBC IV.
+const AES_BLOCK_SIZE: usize = 16;
+
+/// Priority of rstkey's algorithms: above the generic implementations (100) and the C
+/// virtio-crypto driver (150).
+const PRIORITY: i32 = 300;
+
+/// The engines and algorithm registrations of the module.
+pub(crate) struct Algs {
+    /// The engines of the bound devices.
+    engines: KVec<Arc<VirtioEngine>>,
+    /// `cbc-aes-rstkey`, once a device that serves it has been bound.
+    cbc_aes: Option<Pin<KBox<skcipher::Registration<CbcAes>>>>,
+}
+
+impl Algs {
+    /// No engine, nothing registered.
+    pub(crate) const fn new() -> Self {
+        Self {
+            engines: KVec::new(),
+            cbc_aes: None,
+        }
+    }
+}
+
+kernel::sync::global_lock! {
+    // SAFETY: Initialized in the module's `init()` before the driver is registered, which is
+    // before any other use of the lock.
+    pub(crate) unsafe(uninit) static ALGS: Mutex<Algs> = Algs::new();
+}
+
+/// The module that provides the algorithms.
+fn this_module() -> &'static ThisModule {
+    &<crate::LocalModule as ModuleMetadata>::THIS_MODULE
+}
+
+/// Makes `engine` available to the algorithms, and registers those it serves that are not
+/// registered yet.
+///
+/// Registering an algorithm waits for its self-test, which uses the engine.
+pub(crate) fn add_engine(engine: Arc<VirtioEngine>) -> Result {
+    // The crypto API hands keys over in the clear: without a TEE that lets them be imported into
+    // restricted memory, the engine serves no algorithm.
+    let serves_cbc_aes = engine.offers(Cipher::AesCbc) && engine.takes_clear_keys();
+    let register = {
+        let mut algs = ALGS.lock();
+        algs.engines.push(engine, GFP_KERNEL)?;
+        serves_cbc_aes && algs.cbc_aes.is_none()
+    };
+    if register {
+        // The lock is not held while the self-test allocates transformations.
+        let reg = KBox::pin_init(
+            skcipher::Registration::<CbcAes>::new(this_module()),
+            GFP_KERNEL,
+        )?;
+        let mut algs = ALGS.lock();
+        if algs.cbc_aes.is_none() {
+            algs.cbc_aes = Some(reg);
+        }
+    }
+    Ok(())
+}
+
+/// Removes `engine`, whose device is being unbound, from the algorithms.
+pub(crate) fn remove_engine(engine: &Arc<VirtioEngine>) {
+    ALGS.lock().engines.retain(|e| !Arc::ptr_eq(e, engine));
+}
+
+/// Unregisters the algorithms; called when the module is unloaded, after the driver.
+pub(crate) fn unregister_all() {
+    let (cbc_aes, engines) = {
+        let mut algs = ALGS.lock();
+        (algs.cbc_aes.take(), core::mem::take(&mut algs.engines))
+    };
+    drop(cbc_aes);
+    drop(engines);
+}
+
+/// Returns an engine that offers `cipher`.
+fn pick(cipher: Cipher) -> Result<Arc<VirtioEngine>> {
+    ALGS.lock()
+        .engines
+        .iter()
+        .find(|e| e.offers(cipher) && e.takes_clear_keys())
+        .cloned()
+        .ok_or(ENODEV)
+}
+
+/// The key of a transformation: in restricted memory, with a session per direction on the
+/// engine.
+struct CipherKey {
+    _key: RestrictedKey,
+    enc: SessionId,
+    dec: SessionId,
+}
+
+/// The context of a `cbc-aes-rstkey` transformation.
+pub(crate) struct CbcAesCtx {
+    engine: Arc<VirtioEngine>,
+    key: Option<CipherKey>,
+}
+
+impl CbcAesCtx {
+    /// Destroys the sessions of `key`; errors only mean the device is gone or forgot them.
+    fn release(&self, key: CipherKey) {
+        let _ = self.engine.destroy_cipher_session(key.enc);
+        let _ = self.engine.destroy_cipher_session(key.dec);
+    }
+}
+
+impl Drop for CbcAesCtx {
+    fn drop(&mut self) {
+        if let Some(key) = self.key.take() {
+            self.release(key);
+        }
+    }
+}
+
+/// AES in CBC mode, on the accelerator, with the key in restricted memory.
+pub(crate) struct CbcAes;
+
+/// Where the result of an AES-CBC request goes.
+struct CbcCompletion {
+    /// The request, until it is completed.
+    req: Option<AsyncRequest<CbcAes>>,
+    /// The direction.
+    direction: Direction,
+    /// The IV after the request, for decryption: the last block of the source.
+    next_iv: [u8; AES_BLOCK_SIZE],
+}
+
+impl CipherCompletion for CbcCompletion {
+    fn started(&mut self) {
+        if let Some(req) = &self.req {
+            req.notify_in_progress();
+        }
+    }
+
+    fn done(&mut self, result: Result<KVec<u8>>) {
+        let Some(mut req) = self.req.take() else {
+            return;
+        };
+        let result = result.and_then(|mut dst| {
+            let mut r = req.request();
+            let copied = r.copy_to_dst(0, &dst);
+            // CBC's output IV is the last ciphertext block.
+            let last = match self.direction {
+                Direction::Encrypt => dst.len().checked_sub(AES_BLOCK_SIZE).map(|i| &dst[i..]),
+                Direction::Decrypt => Some(&self.next_iv[..]),
+            };
+            if let Some(last) = last {
+                r.iv().copy_from_slice(last);
+            }
+            // The result may be plaintext: it does not stay in freed memory.
+            dst.as_mut_slice().fill(0);
+            copied
+        });
+        req.complete(result);
+    }
+}
+
+impl CbcAes {
+    /// Starts `direction` on `req`.
+    fn crypt(
+        ctx: &CbcAesCtx,
+        mut req: AsyncRequest<Self>,
+        direction: Direction,
+    ) -> core::result::Result<Queued, Refused<Self>> {
+        let Some(key) = &ctx.key else {
+            return Err(req.refuse(ENOKEY));
+        };
+        let len = req.request().cryptlen();
+        if len == 0 {
+            return Ok(Queued::Done(req.finish()));
+        }
+        if len % AES_BLOCK_SIZE != 0 {
+            return Err(req.refuse(EINVAL));
+        }
+
+        let gfp = req.gfp();
+        let mut src = match KVec::from_elem(0u8, len, gfp) {
+            Ok(s) => s,
+            Err(e) => return Err(req.refuse(e.into())),
+        };
+        let mut iv = [0u8; AES_BLOCK_SIZE];
+        let mut next_iv = [0u8; AES_BLOCK_SIZE];
+        let copied = {
+            let mut r = req.request();
+            iv.copy_from_slice(r.iv());
+            r.copy_from_src(0, &mut src)
+        };
+        if let Err(e) = copied {
+            return Err(req.refuse(e));
+        }
+        if direction == Direction::Decrypt {
+            next_iv.copy_from_slice(&src[len - AES_BLOCK_SIZE..]);
+        }
+
+        let id = match direction {
+            Direction::Encrypt => key.enc,
+            Direction::Decrypt => key.dec,
+        };
+        let op = match ctx.engine.prepare_cipher(
+            CipherOp {
+                id,
+                direction,
+                iv,
+                src,
+            },
+            gfp,
+        ) {
+            Ok(op) => op,
+            Err(e) => return Err(req.refuse(e)),
+        };
+        let slot = match KBox::<CbcCompletion>::new_uninit(gfp) {
+            Ok(s) => s,
+            Err(e) => return Err(req.refuse(e.into())),
+        };
+        let may_backlog = req.may_backlog();
+        let completion = slot.write(CbcCompletion {
+            req: Some(req),
+            direction,
+            next_iv,
+        });
+
+        match ctx.engine.submit_cipher(op, completion, may_backlog) {
+            Ok(Submitted::InProgress) => Ok(Queued::InProgress),
+            Ok(Submitted::Backlogged) => Ok(Queued::Backlogged),
+            Err((e, completion)) => match KBox::into_inner(completion).req {
+                Some(req) => Err(req.refuse(e)),
+                // Not reachable: the completion was not called.
+                None => Ok(Queued::InProgress),
+            },
+        }
+    }
+}
+
+#[vtable]
+impl Algorithm for CbcAes {
+    const NAME: &'static CStr = c"cbc(aes)";
+    const DRIVER_NAME: &'static CStr = c"cbc-aes-rstkey";
+    const PRIORITY: i32 = PRIORITY;
+    const BLOCK_SIZE: u32 = AES_BLOCK_SIZE as u32;
+    const MIN_KEYSIZE: u32 = 16;
+    const MAX_KEYSIZE: u32 = 32;
+    const IV_SIZE: u32 = AES_BLOCK_SIZE as u32;
+    const FLAGS: u32 = kernel::bindings::CRYPTO_ALG_KERN_DRIVER_ONLY
+        | kernel::bindings::CRYPTO_ALG_ALLOCATES_MEMORY;
+
+    type Context = CbcAesCtx;
+
+    fn init() -> Result<CbcAesCtx> {
+        Ok(CbcAesCtx {
+            engine: pick(Cipher::AesCbc)?,
+            key: None,
+        })
+    }
+
+    fn setkey(ctx: &mut CbcAesCtx, key: &[u8]) -> Result {
+        Cipher::AesCbc.check_key_len(key.len())?;
+        let engine = &ctx.engine;
+        let restricted = engine.import_key(key)?;
+        let enc = engine.create_cipher_session(Cipher::AesCbc, Direction::Encrypt, &restricted)?;
+        let dec =
+            match engine.create_cipher_session(Cipher::AesCbc, Direction::Decrypt, &restricted) {
+                Ok(dec) => dec,
+                Err(e) => {
+                    let _ = engine.destroy_cipher_session(enc);
+                    return Err(e);
+                }
+            };
+        let old = ctx.key.replace(CipherKey {
+            _key: restricted,
+            enc,
+            dec,
+        });
+        if let Some(old) = old {
+            ctx.release(old);
+        }
+        Ok(())
+    }
+
+    fn encrypt_async(
+        ctx: &CbcAesCtx,
+        req: AsyncRequest<Self>,
+    ) -> core::result::Result<Queued, Refused<Self>> {
+        Self::crypt(ctx, req, Direction::Encrypt)
+    }
+
+    fn decrypt_async(
+        ctx: &CbcAesCtx,
+        req: AsyncRequest<Self>,
+    ) -> core::result::Result<Queued, Refused<Self>> {
+        Self::crypt(ctx, req, Direction::Decrypt)
+    }
+}

@@ -1,0 +1,206 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The test-only debugfs file `crypto`: runs one request through the crypto API.
+//!
+//! AF_ALG does not reach driver-only asynchronous algorithms, so the tests feed vectors made on
+//! the host (openssl) through this file. Writing `<driver> <enc|dec> <KEY> <IV> <DATA>`, with
+//! hexadecimal `KEY`, `IV` and `DATA` (`-` for no data), allocates a transformation of the
+//! skcipher `<driver>` by its driver name, for instance `cbc-aes-rstkey`, sets the key and
+//! encrypts or decrypts the data in place. Reading the file returns
+//! `crypto: ok <output> iv=<IV after the request>` or `crypto: error <errno> at <step>`, the step
+//! being `parse`, `alloc`, `setkey` or `crypt`.
+//!
+//! Several processes may use the file at the same time: a command that starts with `@<tag> `
+//! gets the result line `@<tag> crypto: ...`, and reading the file returns the results of the
+//! last [`KEEP`] tagged commands, one per line, after the last untagged result.
+
+use kernel::{
+    crypto::skcipher::Tfm,
+    debugfs, fmt,
+    prelude::*,
+    str::CString,
+    sync::{
+        new_mutex,
+        Mutex, //
+    },
+    uaccess::UserSliceReader,
+};
+
+/// The longest command: 16 KiB of data in hexadecimal, plus the rest.
+const MAX_COMMAND: usize = 40000;
+
+/// The number of tagged results kept.
+const KEEP: usize = 64;
+
+/// Formats bytes as lower-case hexadecimal.
+struct Hex<'a>(&'a [u8]);
+
+impl fmt::Display for Hex<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for b in self.0 {
+            f.write_fmt(fmt!("{:02x}", b))?;
+        }
+        Ok(())
+    }
+}
+
+/// Parses hexadecimal `hex`, or `-` for nothing.
+fn parse_hex(hex: &[u8]) -> Result<KVec<u8>> {
+    fn digit(c: u8) -> Result<u8> {
+        match c {
+            b'0'..=b'9' => Ok(c - b'0'),
+            b'a'..=b'f' => Ok(c - b'a' + 10),
+            b'A'..=b'F' => Ok(c - b'A' + 10),
+            _ => Err(EINVAL),
+        }
+    }
+    if hex == b"-" {
+        return Ok(KVec::new());
+    }
+    if hex.len() % 2 != 0 {
+        return Err(EINVAL);
+    }
+    let mut out = KVec::with_capacity(hex.len() / 2, GFP_KERNEL)?;
+    for pair in hex.chunks_exact(2) {
+        out.push((digit(pair[0])? << 4) | digit(pair[1])?, GFP_KERNEL)?;
+    }
+    Ok(out)
+}
+
+/// The results the `crypto` file shows.
+struct Results {
+    /// The result of the last untagged command.
+    last: Option<CString>,
+    /// The results of the last tagged commands, oldest first.
+    tagged: KVec<CString>,
+}
+
+/// The `crypto` file.
+#[pin_data]
+pub(crate) struct CryptoTest {
+    /// The results.
+    #[pin]
+    results: Mutex<Results>,
+}
+
+impl CryptoTest {
+    /// Creates the file's data.
+    pub(crate) fn new() -> impl PinInit<Self> {
+        pin_init!(Self {
+            results <- new_mutex!(
+                Results {
+                    last: None,
+                    tagged: KVec::new(),
+                },
+                "CryptoTest::results"
+            ),
+        })
+    }
+
+    /// Runs `line`; returns the result line.
+    fn run(line: &[u8]) -> Result<CString> {
+        let fail = |step: &str, e: Error| {
+            CString::try_from_fmt(fmt!("crypto: error {} at {}\n", e.to_errno(), step))
+        };
+        let words: KVec<&[u8]> = {
+            let mut v = KVec::new();
+            for w in line
+                .split(|c| c.is_ascii_whitespace())
+                .filter(|w| !w.is_empty())
+            {
+                v.push(w, GFP_KERNEL)?;
+            }
+            v
+        };
+        let [driver, dir, key, iv, data] = words.as_slice() else {
+            return fail("parse", EINVAL);
+        };
+        let encrypt = match *dir {
+            b"enc" => true,
+            b"dec" => false,
+            _ => return fail("parse", EINVAL),
+        };
+        let (Ok(key), Ok(mut iv), Ok(mut data)) = (parse_hex(key), parse_hex(iv), parse_hex(data))
+        else {
+            return fail("parse", EINVAL);
+        };
+        let mut name = KVec::with_capacity(driver.len() + 1, GFP_KERNEL)?;
+        name.extend_from_slice(driver, GFP_KERNEL)?;
+        name.push(0, GFP_KERNEL)?;
+        let Ok(name) = CStr::from_bytes_with_nul(&name) else {
+            return fail("parse", EINVAL);
+        };
+
+        let mut tfm = match Tfm::new(name, 0, 0) {
+            Ok(t) => t,
+            Err(e) => return fail("alloc", e),
+        };
+        if iv.len() != tfm.iv_size() {
+            return fail("parse", EINVAL);
+        }
+        if let Err(e) = tfm.setkey(&key) {
+            return fail("setkey", e);
+        }
+        let ret = if encrypt {
+            tfm.encrypt_buf(&mut iv, &mut data)
+        } else {
+            tfm.decrypt_buf(&mut iv, &mut data)
+        };
+        if let Err(e) = ret {
+            return fail("crypt", e);
+        }
+        CString::try_from_fmt(fmt!("crypto: ok {} iv={}\n", Hex(&data), Hex(&iv)))
+    }
+}
+
+impl debugfs::Reader for CryptoTest {
+    fn read_from_slice(&self, reader: &mut UserSliceReader) -> Result {
+        let n = reader.len();
+        if n > MAX_COMMAND {
+            return Err(EINVAL);
+        }
+        let mut line = KVec::from_elem(0u8, n, GFP_KERNEL)?;
+        reader.read_slice(&mut line)?;
+        let tag = match line.strip_prefix(b"@") {
+            Some(rest) => {
+                let end = rest
+                    .iter()
+                    .position(|c| c.is_ascii_whitespace())
+                    .ok_or(EINVAL)?;
+                Some((&rest[..end], &rest[end..]))
+            }
+            None => None,
+        };
+        match tag {
+            None => {
+                let result = Self::run(&line)?;
+                self.results.lock().last = Some(result);
+            }
+            Some((tag, command)) => {
+                let tag = core::str::from_utf8(tag).map_err(|_| EINVAL)?;
+                let result = Self::run(command)?;
+                let line = CString::try_from_fmt(fmt!("@{} {}", tag, result.to_str()?))?;
+                let mut results = self.results.lock();
+                if results.tagged.len() >= KEEP {
+                    results.tagged.remove(0).map_err(|_| EINVAL)?;
+                }
+                results.tagged.push(line, GFP_KERNEL)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl debugfs::Writer for CryptoTest {
+    fn write(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let results = self.results.lock();
+        match &results.last {
+            Some(s) => f.write_str(s.to_str().map_err(|_| fmt::Error)?)?,
+            None => f.write_str("none\n")?,
+        }
+        for line in results.tagged.iter() {
+            f.write_str(line.to_str().map_err(|_| fmt::Error)?)?;
+        }
+        Ok(())
+    }
+}
