@@ -67,3 +67,12 @@ __rust_helper void rust_helper_skcipher_request_complete(struct skcipher_request
 {
 	skcipher_request_complete(req, err);
 }
+
+#if IS_BUILTIN(CONFIG_CRYPTO_SIG)
+#include <crypto/internal/sig.h>
+
+__rust_helper void *rust_helper_crypto_sig_ctx(struct crypto_sig *tfm)
+{
+	return crypto_sig_ctx(tfm);
+}
+#endif

@@ -2,16 +2,18 @@
 
 //! Crypto API.
 //!
-//! Only symmetric key ciphers ([`skcipher`]) are wrapped so far.
+//! Symmetric key ciphers ([`skcipher`]) and public key signatures ([`sig`]) are wrapped.
 //!
 //! C header: [`include/linux/crypto.h`](srctree/include/linux/crypto.h)
 
+#[cfg(CONFIG_CRYPTO_SIG = "y")]
+pub mod sig;
 pub mod skcipher;
 
 /// Flags of an algorithm (`CRYPTO_ALG_*`), for [`skcipher::Algorithm::FLAGS`].
 ///
-/// `CRYPTO_ALG_ASYNC` is not offered: the algorithms registered from Rust complete every request
-/// synchronously for now.
+/// `CRYPTO_ALG_ASYNC` is not among them: an skcipher algorithm is asynchronous if it implements the
+/// asynchronous operations, see [`skcipher`].
 pub mod alg_flags {
     use crate::bindings;
 
