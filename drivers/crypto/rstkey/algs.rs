@@ -8,14 +8,23 @@
 //! fails with [`ENODEV`] once that engine's device is gone.
 //!
 //! - `cbc(aes)`, driver `cbc-aes-rstkey`: [`CbcAes`].
+//! - `pkcs1(rsa,sha256)`, driver `pkcs1-rsa-sha256-rstkey`: [`RsaPkcs1Sha256`], RSASSA-PKCS1-v1_5
+//!   signatures by the device's PKCS#1 SIGN and VERIFY operations.
 
 use kernel::{
-    crypto::skcipher::{
-        self,
-        Algorithm,
-        AsyncRequest,
-        Queued,
-        Refused, //
+    bindings,
+    crypto::{
+        sig::{
+            self,
+            SigAlgorithm, //
+        },
+        skcipher::{
+            self,
+            Algorithm,
+            AsyncRequest,
+            Queued,
+            Refused, //
+        },
     },
     prelude::*,
     sync::Arc,
@@ -30,6 +39,8 @@ use crate::{
         CipherOp,
         Direction,
         Engine,
+        RsaHash,
+        RsaKeyType,
         SessionId,
         Submitted, //
     },
@@ -50,6 +61,8 @@ pub(crate) struct Algs {
     engines: KVec<Arc<VirtioEngine>>,
     /// `cbc-aes-rstkey`, once a device that serves it has been bound.
     cbc_aes: Option<Pin<KBox<skcipher::Registration<CbcAes>>>>,
+    /// `pkcs1-rsa-sha256-rstkey`, once a device that serves it has been bound.
+    rsa_sha256: Option<Pin<KBox<sig::Registration<RsaPkcs1Sha256>>>>,
 }
 
 impl Algs {
@@ -58,6 +71,7 @@ impl Algs {
         Self {
             engines: KVec::new(),
             cbc_aes: None,
+            rsa_sha256: None,
         }
     }
 }
@@ -80,14 +94,19 @@ fn this_module() -> &'static ThisModule {
 pub(crate) fn add_engine(engine: Arc<VirtioEngine>) -> Result {
     // The crypto API hands keys over in the clear: without a TEE that lets them be imported into
     // restricted memory, the engine serves no algorithm.
-    let serves_cbc_aes = engine.offers(Cipher::AesCbc) && engine.takes_clear_keys();
-    let register = {
+    let keys = engine.takes_clear_keys();
+    let serves_cbc_aes = keys && engine.offers(Cipher::AesCbc);
+    let serves_rsa = keys && engine.offers_rsa();
+    let (register_cbc_aes, register_rsa) = {
         let mut algs = ALGS.lock();
         algs.engines.push(engine, GFP_KERNEL)?;
-        serves_cbc_aes && algs.cbc_aes.is_none()
+        (
+            serves_cbc_aes && algs.cbc_aes.is_none(),
+            serves_rsa && algs.rsa_sha256.is_none(),
+        )
     };
-    if register {
-        // The lock is not held while the self-test allocates transformations.
+    // The lock is not held while the self-tests allocate transformations.
+    if register_cbc_aes {
         let reg = KBox::pin_init(
             skcipher::Registration::<CbcAes>::new(this_module()),
             GFP_KERNEL,
@@ -95,6 +114,16 @@ pub(crate) fn add_engine(engine: Arc<VirtioEngine>) -> Result {
         let mut algs = ALGS.lock();
         if algs.cbc_aes.is_none() {
             algs.cbc_aes = Some(reg);
+        }
+    }
+    if register_rsa {
+        let reg = KBox::pin_init(
+            sig::Registration::<RsaPkcs1Sha256>::new(this_module()),
+            GFP_KERNEL,
+        )?;
+        let mut algs = ALGS.lock();
+        if algs.rsa_sha256.is_none() {
+            algs.rsa_sha256 = Some(reg);
         }
     }
     Ok(())
@@ -107,20 +136,25 @@ pub(crate) fn remove_engine(engine: &Arc<VirtioEngine>) {
 
 /// Unregisters the algorithms; called when the module is unloaded, after the driver.
 pub(crate) fn unregister_all() {
-    let (cbc_aes, engines) = {
+    let (cbc_aes, rsa_sha256, engines) = {
         let mut algs = ALGS.lock();
-        (algs.cbc_aes.take(), core::mem::take(&mut algs.engines))
+        (
+            algs.cbc_aes.take(),
+            algs.rsa_sha256.take(),
+            core::mem::take(&mut algs.engines),
+        )
     };
     drop(cbc_aes);
+    drop(rsa_sha256);
     drop(engines);
 }
 
-/// Returns an engine that offers `cipher`.
-fn pick(cipher: Cipher) -> Result<Arc<VirtioEngine>> {
+/// Returns an engine for which `serves` is true.
+fn pick(serves: impl Fn(&VirtioEngine) -> bool) -> Result<Arc<VirtioEngine>> {
     ALGS.lock()
         .engines
         .iter()
-        .find(|e| e.offers(cipher) && e.takes_clear_keys())
+        .find(|e| e.takes_clear_keys() && serves(e))
         .cloned()
         .ok_or(ENODEV)
 }
@@ -290,7 +324,7 @@ impl Algorithm for CbcAes {
 
     fn init() -> Result<CbcAesCtx> {
         Ok(CbcAesCtx {
-            engine: pick(Cipher::AesCbc)?,
+            engine: pick(|e| e.offers(Cipher::AesCbc))?,
             key: None,
         })
     }
@@ -331,5 +365,157 @@ impl Algorithm for CbcAes {
         req: AsyncRequest<Self>,
     ) -> core::result::Result<Queued, Refused<Self>> {
         Self::crypt(ctx, req, Direction::Decrypt)
+    }
+}
+
+/// Returns the size in bits of the big-endian unsigned integer `n`.
+fn bit_len(n: &[u8]) -> usize {
+    match n.iter().position(|b| *b != 0) {
+        // CAST: A `u8`'s leading zeros are at most 8.
+        Some(i) => (n.len() - i) * 8 - n[i].leading_zeros() as usize,
+        None => 0,
+    }
+}
+
+/// Returns the size in bits of the modulus of the BER RSA key `key`, private or public.
+///
+/// # Errors
+///
+/// [`EINVAL`] or [`EBADMSG`] if the key does not parse.
+fn rsa_key_bits(key: &[u8], keytype: RsaKeyType) -> Result<usize> {
+    let mut parsed: bindings::rsa_key = pin_init::zeroed();
+    let len = u32::try_from(key.len()).map_err(|_| EINVAL)?;
+    // SAFETY: `parsed` is writable and `key` holds `len` bytes; the parser only stores pointers
+    // into `key` in `parsed`, used below while `key` is borrowed.
+    let ret = unsafe {
+        match keytype {
+            RsaKeyType::Public => {
+                bindings::rsa_parse_pub_key(&mut parsed, key.as_ptr().cast(), len)
+            }
+            RsaKeyType::Private => {
+                bindings::rsa_parse_priv_key(&mut parsed, key.as_ptr().cast(), len)
+            }
+        }
+    };
+    kernel::error::to_result(ret)?;
+    if parsed.n.is_null() || parsed.n_sz == 0 {
+        return Err(EINVAL);
+    }
+    // SAFETY: The parser set `n` to the `n_sz` bytes of the modulus within `key`.
+    let n = unsafe { core::slice::from_raw_parts(parsed.n, parsed.n_sz) };
+    Ok(bit_len(n))
+}
+
+/// The key of an RSA transformation: in restricted memory, with a session on the engine.
+struct RsaKey {
+    _key: RestrictedKey,
+    session: SessionId,
+    bits: usize,
+    keytype: RsaKeyType,
+}
+
+impl RsaKey {
+    /// Returns the size of the modulus, and of a signature, in bytes.
+    fn bytes(&self) -> usize {
+        self.bits.div_ceil(8)
+    }
+}
+
+/// The context of a `pkcs1-rsa-sha256-rstkey` transformation.
+pub(crate) struct RsaCtx {
+    engine: Arc<VirtioEngine>,
+    key: Option<RsaKey>,
+}
+
+impl RsaCtx {
+    /// Places `key` in restricted memory and creates a session with it, replacing the old key.
+    fn set_key(&mut self, key: &[u8], keytype: RsaKeyType) -> Result {
+        let bits = rsa_key_bits(key, keytype)?;
+        // The device supports moduli of 1024 to 4096 bits.
+        if !(1024..=4096).contains(&bits) {
+            return Err(EINVAL);
+        }
+        let restricted = self.engine.import_key(key)?;
+        let session = self
+            .engine
+            .create_rsa_session(keytype, RsaHash::Sha256, &restricted)?;
+        let old = self.key.replace(RsaKey {
+            _key: restricted,
+            session,
+            bits,
+            keytype,
+        });
+        if let Some(old) = old {
+            let _ = self.engine.destroy_akcipher_session(old.session);
+        }
+        Ok(())
+    }
+}
+
+impl Drop for RsaCtx {
+    fn drop(&mut self) {
+        if let Some(key) = self.key.take() {
+            let _ = self.engine.destroy_akcipher_session(key.session);
+        }
+    }
+}
+
+/// RSASSA-PKCS1-v1_5 with SHA-256 on the accelerator, with the key in restricted memory.
+pub(crate) struct RsaPkcs1Sha256;
+
+#[vtable]
+impl SigAlgorithm for RsaPkcs1Sha256 {
+    const NAME: &'static CStr = c"pkcs1(rsa,sha256)";
+    const DRIVER_NAME: &'static CStr = c"pkcs1-rsa-sha256-rstkey";
+    const PRIORITY: i32 = PRIORITY;
+    const FLAGS: u32 = bindings::CRYPTO_ALG_KERN_DRIVER_ONLY;
+
+    type Context = RsaCtx;
+
+    fn init() -> Result<RsaCtx> {
+        Ok(RsaCtx {
+            engine: pick(VirtioEngine::offers_rsa)?,
+            key: None,
+        })
+    }
+
+    fn set_pub_key(ctx: &mut RsaCtx, key: &[u8]) -> Result {
+        ctx.set_key(key, RsaKeyType::Public)
+    }
+
+    fn set_priv_key(ctx: &mut RsaCtx, key: &[u8]) -> Result {
+        ctx.set_key(key, RsaKeyType::Private)
+    }
+
+    fn key_size(ctx: &RsaCtx) -> u32 {
+        ctx.key
+            .as_ref()
+            .map_or(0, |k| u32::try_from(k.bits).unwrap_or(0))
+    }
+
+    fn sign(ctx: &RsaCtx, digest: &[u8], sig: &mut [u8]) -> Result<usize> {
+        let key = ctx.key.as_ref().ok_or(ENOKEY)?;
+        if key.keytype != RsaKeyType::Private {
+            return Err(EINVAL);
+        }
+        let k = key.bytes();
+        if digest.len() != RsaHash::Sha256.digest_size() {
+            return Err(EINVAL);
+        }
+        let out = sig.get_mut(..k).ok_or(EOVERFLOW)?;
+        let signature = ctx
+            .engine
+            .rsa_sign(key.session, RsaHash::Sha256, digest, k)?;
+        out.copy_from_slice(&signature);
+        Ok(k)
+    }
+
+    fn verify(ctx: &RsaCtx, sig: &[u8], digest: &[u8]) -> Result {
+        let key = ctx.key.as_ref().ok_or(ENOKEY)?;
+        if sig.len() != key.bytes() || digest.len() != RsaHash::Sha256.digest_size() {
+            return Err(EINVAL);
+        }
+        ctx.engine
+            .rsa_verify(key.session, RsaHash::Sha256, sig, digest)
     }
 }

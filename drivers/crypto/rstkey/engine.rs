@@ -47,6 +47,31 @@ pub(crate) enum Direction {
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) struct SessionId(pub(crate) u64);
 
+/// The type of an RSA key.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RsaKeyType {
+    /// A public key, BER `RSAPublicKey`.
+    Public,
+    /// A private key, BER `RSAPrivateKey`.
+    Private,
+}
+
+/// A hash an RSASSA-PKCS1-v1_5 session signs digests of.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RsaHash {
+    /// SHA-256.
+    Sha256,
+}
+
+impl RsaHash {
+    /// Returns the size of a digest.
+    pub(crate) fn digest_size(self) -> usize {
+        match self {
+            Self::Sha256 => 32,
+        }
+    }
+}
+
 /// Where an asynchronous cipher operation reports to.
 pub(crate) trait CipherCompletion: Send {
     /// The operation, which was put on the backlog, has been handed to the accelerator.
@@ -133,6 +158,46 @@ pub(crate) trait Engine: Send + Sync {
         iv: &[u8],
         src: KVec<u8>,
     ) -> Result<KVec<u8>>;
+
+    /// Creates an RSASSA-PKCS1-v1_5 session with `key`, of type `keytype`, for digests of `hash`,
+    /// and returns its ID. The accelerator reads the key from restricted memory with DMA.
+    ///
+    /// # Errors
+    ///
+    /// [`EOPNOTSUPP`] if the accelerator does not offer RSA, [`EINVAL`] if it rejects the key,
+    /// otherwise as for [`Engine::create_cipher_session`].
+    fn create_rsa_session(
+        &self,
+        keytype: RsaKeyType,
+        hash: RsaHash,
+        key: &RestrictedKey,
+    ) -> Result<SessionId>;
+
+    /// Destroys the akcipher session `id`.
+    fn destroy_akcipher_session(&self, id: SessionId) -> Result;
+
+    /// Signs `digest` in the private-key RSA session `id` and returns the signature, of
+    /// `key_bytes` bytes. Waits for the accelerator.
+    ///
+    /// # Errors
+    ///
+    /// [`EINVAL`] for a digest of the wrong size, [`EIO`] if the accelerator returns a signature of
+    /// another length, or the error the accelerator reports.
+    fn rsa_sign(
+        &self,
+        id: SessionId,
+        hash: RsaHash,
+        digest: &[u8],
+        key_bytes: usize,
+    ) -> Result<KVec<u8>>;
+
+    /// Verifies in the RSA session `id` that `sig` is a signature of `digest`. Waits for the
+    /// accelerator.
+    ///
+    /// # Errors
+    ///
+    /// [`EKEYREJECTED`] if it is not, or the error the accelerator reports.
+    fn rsa_verify(&self, id: SessionId, hash: RsaHash, sig: &[u8], digest: &[u8]) -> Result;
 
     /// A cipher operation checked and with its memory allocated, ready to be submitted.
     type PreparedCipher: Send;

@@ -29,6 +29,12 @@ const CIPHER_CREATE_SESSION: u32 = opcode(uapi::VIRTIO_CRYPTO_SERVICE_CIPHER, 0x
 /// `VIRTIO_CRYPTO_CIPHER_DESTROY_SESSION`.
 const CIPHER_DESTROY_SESSION: u32 = opcode(uapi::VIRTIO_CRYPTO_SERVICE_CIPHER, 0x03);
 
+/// `VIRTIO_CRYPTO_AKCIPHER_CREATE_SESSION`.
+const AKCIPHER_CREATE_SESSION: u32 = opcode(uapi::VIRTIO_CRYPTO_SERVICE_AKCIPHER, 0x04);
+
+/// `VIRTIO_CRYPTO_AKCIPHER_DESTROY_SESSION`.
+const AKCIPHER_DESTROY_SESSION: u32 = opcode(uapi::VIRTIO_CRYPTO_SERVICE_AKCIPHER, 0x05);
+
 /// `struct virtio_crypto_ctrl_header`.
 #[repr(C)]
 struct CtrlHeader {
@@ -86,6 +92,48 @@ impl CipherCreateSession {
     }
 }
 
+/// `struct virtio_crypto_op_ctrl_req` for `VIRTIO_CRYPTO_AKCIPHER_CREATE_SESSION` of an RSA
+/// session.
+#[repr(C)]
+pub(super) struct AkcipherCreateSession {
+    /// The header.
+    header: CtrlHeader,
+    /// `u.akcipher_create_session.para.algo`: `VIRTIO_CRYPTO_AKCIPHER_RSA`.
+    algo: u32,
+    /// `u.akcipher_create_session.para.keytype`: `VIRTIO_CRYPTO_AKCIPHER_KEY_TYPE_*`.
+    keytype: u32,
+    /// `u.akcipher_create_session.para.keylen`: the key follows in its own buffer.
+    keylen: u32,
+    /// `u.akcipher_create_session.para.u.rsa.padding_algo`.
+    padding_algo: u32,
+    /// `u.akcipher_create_session.para.u.rsa.hash_algo`.
+    hash_algo: u32,
+    /// `u.akcipher_create_session.padding`.
+    padding: [u8; 36],
+}
+
+impl AkcipherCreateSession {
+    /// Creates the request for an RSA session with a key of type `keytype`
+    /// (`VIRTIO_CRYPTO_AKCIPHER_KEY_TYPE_*`) of `keylen` bytes, the padding `padding_algo` and the
+    /// hash `hash_algo` (`VIRTIO_CRYPTO_RSA_*`).
+    pub(super) fn rsa(keytype: u32, keylen: u32, padding_algo: u32, hash_algo: u32) -> Self {
+        Self {
+            header: CtrlHeader {
+                opcode: AKCIPHER_CREATE_SESSION.to_le(),
+                algo: uapi::VIRTIO_CRYPTO_AKCIPHER_RSA.to_le(),
+                flag: 0,
+                queue_id: 0,
+            },
+            algo: uapi::VIRTIO_CRYPTO_AKCIPHER_RSA.to_le(),
+            keytype: keytype.to_le(),
+            keylen: keylen.to_le(),
+            padding_algo: padding_algo.to_le(),
+            hash_algo: hash_algo.to_le(),
+            padding: [0; 36],
+        }
+    }
+}
+
 /// `struct virtio_crypto_op_ctrl_req` for `VIRTIO_CRYPTO_CIPHER_DESTROY_SESSION`.
 #[repr(C)]
 pub(super) struct DestroySession {
@@ -100,9 +148,18 @@ pub(super) struct DestroySession {
 impl DestroySession {
     /// Creates the request to destroy the cipher session `session_id`.
     pub(super) fn cipher(session_id: u64) -> Self {
+        Self::new(CIPHER_DESTROY_SESSION, session_id)
+    }
+
+    /// Creates the request to destroy the akcipher session `session_id`.
+    pub(super) fn akcipher(session_id: u64) -> Self {
+        Self::new(AKCIPHER_DESTROY_SESSION, session_id)
+    }
+
+    fn new(opcode: u32, session_id: u64) -> Self {
         Self {
             header: CtrlHeader {
-                opcode: CIPHER_DESTROY_SESSION.to_le(),
+                opcode: opcode.to_le(),
                 algo: 0,
                 flag: 0,
                 queue_id: 0,
@@ -171,6 +228,8 @@ impl InHdr {
 
 // The layouts match the C structures.
 const _: () = {
+    assert!(size_of::<AkcipherCreateSession>() == size_of::<uapi::virtio_crypto_op_ctrl_req>());
+    assert!(offset_of!(AkcipherCreateSession, padding) == 16 + 20);
     assert!(size_of::<CipherCreateSession>() == size_of::<uapi::virtio_crypto_op_ctrl_req>());
     assert!(size_of::<DestroySession>() == size_of::<uapi::virtio_crypto_op_ctrl_req>());
     assert!(offset_of!(CipherCreateSession, algo) == size_of::<uapi::virtio_crypto_ctrl_header>());
@@ -186,6 +245,10 @@ const _: () = {
 // SAFETY: `CipherCreateSession` is `repr(C)` with integer fields only, laid out without padding
 // (72 bytes of 4-byte fields and byte arrays), and has no interior mutability.
 unsafe impl AsBytes for CipherCreateSession {}
+
+// SAFETY: `AkcipherCreateSession` is `repr(C)` with integer fields only, laid out without padding
+// (72 bytes of 4-byte fields and a byte array), and has no interior mutability.
+unsafe impl AsBytes for AkcipherCreateSession {}
 
 // SAFETY: `DestroySession` is `repr(C)` with integer fields only, laid out without padding (the
 // `u64` is at offset 16, 72 bytes in all), and has no interior mutability.
@@ -288,3 +351,58 @@ const _: () = {
 // SAFETY: `CipherDataReq` is `repr(C)` with integer fields only, laid out without padding (the
 // `u64` is at offset 8, 72 bytes in all), and has no interior mutability.
 unsafe impl AsBytes for CipherDataReq {}
+
+/// `VIRTIO_CRYPTO_AKCIPHER_{ENCRYPT,DECRYPT,SIGN,VERIFY}`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum AkcipherOp {
+    /// Sign a digest.
+    Sign,
+    /// Verify a signature of a digest.
+    Verify,
+}
+
+/// `struct virtio_crypto_op_data_req` for an akcipher operation; the source (and, to verify, the
+/// digest) and the destination follow in their own buffers.
+#[repr(C)]
+pub(super) struct AkcipherDataReq {
+    /// The header.
+    header: OpHeader,
+    /// `u.akcipher_req.para.src_data_len`.
+    src_data_len: u32,
+    /// `u.akcipher_req.para.dst_data_len`.
+    dst_data_len: u32,
+    /// `u.akcipher_req.padding`.
+    padding: [u8; 40],
+}
+
+impl AkcipherDataReq {
+    /// Creates the request for `op` in the RSA session `session_id` with a source of `src_len`
+    /// bytes and a destination of `dst_len` bytes.
+    pub(super) fn rsa(op: AkcipherOp, session_id: u64, src_len: u32, dst_len: u32) -> Self {
+        let opcode = match op {
+            AkcipherOp::Sign => opcode(uapi::VIRTIO_CRYPTO_SERVICE_AKCIPHER, 0x02),
+            AkcipherOp::Verify => opcode(uapi::VIRTIO_CRYPTO_SERVICE_AKCIPHER, 0x03),
+        };
+        Self {
+            header: OpHeader {
+                opcode: opcode.to_le(),
+                algo: uapi::VIRTIO_CRYPTO_AKCIPHER_RSA.to_le(),
+                session_id: session_id.to_le(),
+                flag: 0,
+                padding: 0,
+            },
+            src_data_len: src_len.to_le(),
+            dst_data_len: dst_len.to_le(),
+            padding: [0; 40],
+        }
+    }
+}
+
+const _: () = {
+    assert!(size_of::<AkcipherDataReq>() == size_of::<uapi::virtio_crypto_op_data_req>());
+    assert!(offset_of!(AkcipherDataReq, src_data_len) == size_of::<OpHeader>());
+};
+
+// SAFETY: `AkcipherDataReq` is `repr(C)` with integer fields only, laid out without padding (the
+// `u64` is at offset 8, 72 bytes in all), and has no interior mutability.
+unsafe impl AsBytes for AkcipherDataReq {}
