@@ -76,3 +76,18 @@ __rust_helper void *rust_helper_crypto_sig_ctx(struct crypto_sig *tfm)
 	return crypto_sig_ctx(tfm);
 }
 #endif
+
+#if IS_BUILTIN(CONFIG_CRYPTO_AKCIPHER)
+#include <crypto/internal/akcipher.h>
+
+__rust_helper void *rust_helper_akcipher_tfm_ctx(struct crypto_akcipher *tfm)
+{
+	return akcipher_tfm_ctx(tfm);
+}
+
+__rust_helper struct crypto_akcipher *
+rust_helper_crypto_akcipher_reqtfm(struct akcipher_request *req)
+{
+	return crypto_akcipher_reqtfm(req);
+}
+#endif

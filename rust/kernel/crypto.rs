@@ -2,10 +2,13 @@
 
 //! Crypto API.
 //!
-//! Symmetric key ciphers ([`skcipher`]) and public key signatures ([`sig`]) are wrapped.
+//! Symmetric key ciphers ([`skcipher`]), public key signatures ([`sig`]) and asymmetric key
+//! ciphers ([`akcipher`]) are wrapped.
 //!
 //! C header: [`include/linux/crypto.h`](srctree/include/linux/crypto.h)
 
+#[cfg(CONFIG_CRYPTO_AKCIPHER = "y")]
+pub mod akcipher;
 #[cfg(CONFIG_CRYPTO_SIG = "y")]
 pub mod sig;
 pub mod skcipher;

@@ -1,0 +1,371 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Asymmetric key ciphers (akcipher): public key encryption and private key decryption.
+//!
+//! An algorithm is implemented by a type that implements [`AkcipherAlgorithm`] and is registered
+//! with the crypto API for as long as its [`Registration`] lives. Requests are completed
+//! synchronously and may sleep: a request without `CRYPTO_TFM_REQ_MAY_SLEEP` is refused with
+//! [`EAGAIN`]. The synchronous helpers of the crypto API (`crypto_akcipher_sync_encrypt()`, used
+//! by the asymmetric key type) allow sleeping.
+//!
+//! C headers: [`include/crypto/akcipher.h`](srctree/include/crypto/akcipher.h) and
+//! [`include/crypto/internal/akcipher.h`](srctree/include/crypto/internal/akcipher.h)
+
+use crate::{
+    bindings,
+    error::{
+        from_result,
+        to_result,
+        VTABLE_DEFAULT_ERROR, //
+    },
+    prelude::*,
+    types::Opaque,
+    ThisModule, //
+};
+use core::{
+    marker::PhantomData,
+    mem::{
+        align_of,
+        size_of, //
+    },
+    ptr::NonNull,
+};
+
+/// An asymmetric key cipher.
+///
+/// The crypto API calls the operations with a transformation (tfm) context of type
+/// [`AkcipherAlgorithm::Context`], created by [`AkcipherAlgorithm::init`] and dropped when the
+/// transformation is freed. Keys are not set while the transformation is in use.
+#[vtable]
+pub trait AkcipherAlgorithm: Sized + 'static {
+    /// The algorithm name, for instance `pkcs1pad(rsa)`.
+    const NAME: &'static CStr;
+
+    /// The driver name, unique among registered algorithms.
+    const DRIVER_NAME: &'static CStr;
+
+    /// The priority: the crypto API picks the algorithm with the highest priority for a name.
+    const PRIORITY: i32;
+
+    /// Extra flags of the algorithm, see [`super::alg_flags`].
+    const FLAGS: u32 = 0;
+
+    /// The context of a transformation.
+    type Context: Send + Sync;
+
+    /// Creates the context of a new transformation.
+    fn init() -> Result<Self::Context>;
+
+    /// Sets a public key, in the algorithm's encoding (for RSA, a BER `RSAPublicKey`).
+    fn set_pub_key(ctx: &mut Self::Context, key: &[u8]) -> Result;
+
+    /// Sets a private key, in the algorithm's encoding (for RSA, a BER `RSAPrivateKey`).
+    fn set_priv_key(ctx: &mut Self::Context, key: &[u8]) -> Result;
+
+    /// Returns the largest output of an operation, in bytes (the key size), 0 without a key.
+    fn max_size(ctx: &Self::Context) -> u32;
+
+    /// Encrypts the source of `req` into its destination.
+    fn encrypt(ctx: &Self::Context, req: &mut AkcipherRequest<'_>) -> Result;
+
+    /// Decrypts the source of `req` into its destination.
+    fn decrypt(_ctx: &Self::Context, _req: &mut AkcipherRequest<'_>) -> Result {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+}
+
+/// A request to encrypt or decrypt (`struct akcipher_request`).
+///
+/// # Invariants
+///
+/// `ptr` points to a valid request being processed for the lifetime `'a`: its source holds
+/// `src_len` bytes and its destination `dst_len` writable bytes.
+pub struct AkcipherRequest<'a> {
+    ptr: NonNull<bindings::akcipher_request>,
+    _p: PhantomData<&'a mut bindings::akcipher_request>,
+}
+
+impl AkcipherRequest<'_> {
+    fn raw(&self) -> &bindings::akcipher_request {
+        // SAFETY: `ptr` is valid by the type invariants.
+        unsafe { self.ptr.as_ref() }
+    }
+
+    /// Returns the length of the source.
+    pub fn src_len(&self) -> usize {
+        self.raw().src_len as usize
+    }
+
+    /// Returns the length of the destination.
+    pub fn dst_len(&self) -> usize {
+        self.raw().dst_len as usize
+    }
+
+    /// Copies the whole source into `buf`, which must be [`AkcipherRequest::src_len`] bytes.
+    pub fn copy_from_src(&self, buf: &mut [u8]) -> Result {
+        if buf.len() != self.src_len() {
+            return Err(EINVAL);
+        }
+        if buf.is_empty() {
+            return Ok(());
+        }
+        let len = u32::try_from(buf.len()).map_err(|_| EINVAL)?;
+        // SAFETY: `buf` holds `len` writable bytes; the source holds `src_len` bytes by the type
+        // invariants.
+        unsafe { bindings::memcpy_from_sglist(buf.as_mut_ptr().cast(), self.raw().src, 0, len) };
+        Ok(())
+    }
+
+    /// Copies `buf` to the start of the destination and sets the output length to its length.
+    ///
+    /// # Errors
+    ///
+    /// [`EOVERFLOW`] if the destination is too small; the output length is then set to the size
+    /// needed, as the crypto API expects.
+    pub fn set_output(&mut self, buf: &[u8]) -> Result {
+        let len = u32::try_from(buf.len()).map_err(|_| EINVAL)?;
+        if buf.len() > self.dst_len() {
+            // SAFETY: `ptr` is valid and the request is ours by the type invariants.
+            unsafe { (*self.ptr.as_ptr()).dst_len = len };
+            return Err(EOVERFLOW);
+        }
+        if !buf.is_empty() {
+            // SAFETY: The destination holds `dst_len >= len` writable bytes.
+            unsafe { bindings::memcpy_to_sglist(self.raw().dst, 0, buf.as_ptr().cast(), len) };
+        }
+        // SAFETY: As above.
+        unsafe { (*self.ptr.as_ptr()).dst_len = len };
+        Ok(())
+    }
+}
+
+/// The C callbacks of an [`AkcipherAlgorithm`].
+struct Adapter<T: AkcipherAlgorithm>(PhantomData<T>);
+
+/// Makes a slice of `len` bytes at `ptr`, empty for a NULL pointer or a zero length.
+///
+/// # Safety
+///
+/// `ptr` must be NULL or point to `len` bytes valid for reads for `'a`.
+unsafe fn bytes<'a>(ptr: *const c_void, len: c_uint) -> &'a [u8] {
+    if ptr.is_null() || len == 0 {
+        return &[];
+    }
+    // SAFETY: By the safety requirements `ptr` points to `len` readable bytes.
+    unsafe { core::slice::from_raw_parts(ptr.cast(), len as usize) }
+}
+
+impl<T: AkcipherAlgorithm> Adapter<T> {
+    /// # Safety
+    ///
+    /// `tfm` must be a valid transformation of `T`.
+    unsafe fn ctx(tfm: *mut bindings::crypto_akcipher) -> *mut T::Context {
+        // SAFETY: `tfm` is valid by the safety requirements.
+        unsafe { bindings::akcipher_tfm_ctx(tfm) }.cast()
+    }
+
+    /// # Safety
+    ///
+    /// Called by the crypto API with a new transformation of `T`.
+    unsafe extern "C" fn init_callback(tfm: *mut bindings::crypto_akcipher) -> c_int {
+        from_result(|| {
+            let ctx = T::init()?;
+            // SAFETY: The context area has `size_of::<T::Context>()` bytes, aligned enough
+            // (checked in `alg`), not initialized yet; `exit` is not called if this fails.
+            unsafe { Self::ctx(tfm).write(ctx) };
+            Ok(0)
+        })
+    }
+
+    /// # Safety
+    ///
+    /// Called by the crypto API with a transformation of `T` being freed.
+    unsafe extern "C" fn exit_callback(tfm: *mut bindings::crypto_akcipher) {
+        // SAFETY: `init_callback` initialized the context, which is not used any more.
+        unsafe { core::ptr::drop_in_place(Self::ctx(tfm)) };
+    }
+
+    /// # Safety
+    ///
+    /// Called by the crypto API with a transformation of `T` and `keylen` bytes at `key`.
+    unsafe extern "C" fn set_pub_key_callback(
+        tfm: *mut bindings::crypto_akcipher,
+        key: *const c_void,
+        keylen: c_uint,
+    ) -> c_int {
+        from_result(|| {
+            // SAFETY: The context was initialized; keys are not set concurrently with other
+            // operations.
+            let ctx = unsafe { &mut *Self::ctx(tfm) };
+            // SAFETY: `key` holds `keylen` bytes.
+            let key = unsafe { bytes(key, keylen) };
+            T::set_pub_key(ctx, key)?;
+            Ok(0)
+        })
+    }
+
+    /// # Safety
+    ///
+    /// As for `set_pub_key_callback`.
+    unsafe extern "C" fn set_priv_key_callback(
+        tfm: *mut bindings::crypto_akcipher,
+        key: *const c_void,
+        keylen: c_uint,
+    ) -> c_int {
+        from_result(|| {
+            // SAFETY: As in `set_pub_key_callback`.
+            let ctx = unsafe { &mut *Self::ctx(tfm) };
+            // SAFETY: `key` holds `keylen` bytes.
+            let key = unsafe { bytes(key, keylen) };
+            T::set_priv_key(ctx, key)?;
+            Ok(0)
+        })
+    }
+
+    /// # Safety
+    ///
+    /// Called by the crypto API with a transformation of `T`.
+    unsafe extern "C" fn max_size_callback(tfm: *mut bindings::crypto_akcipher) -> c_uint {
+        // SAFETY: The context was initialized; operations get shared references to it.
+        T::max_size(unsafe { &*Self::ctx(tfm) })
+    }
+
+    /// Runs `op` on `req`.
+    ///
+    /// # Safety
+    ///
+    /// `req` must be a request the crypto API passed to an operation of `T`.
+    unsafe fn crypt(
+        req: *mut bindings::akcipher_request,
+        op: fn(&T::Context, &mut AkcipherRequest<'_>) -> Result,
+    ) -> c_int {
+        from_result(|| {
+            let ptr = NonNull::new(req).ok_or(EINVAL)?;
+            // SAFETY: `req` is a valid request of a transformation of `T`.
+            let flags = unsafe { (*req).base.flags };
+            if flags & bindings::CRYPTO_TFM_REQ_MAY_SLEEP == 0 {
+                return Err(EAGAIN);
+            }
+            // SAFETY: As above.
+            let tfm = unsafe { bindings::crypto_akcipher_reqtfm(req) };
+            // SAFETY: The context was initialized; operations get shared references to it.
+            let ctx = unsafe { &*Self::ctx(tfm) };
+            // INVARIANT: The crypto API hands the request to `T` until this returns.
+            let mut req = AkcipherRequest {
+                ptr,
+                _p: PhantomData,
+            };
+            op(ctx, &mut req)?;
+            Ok(0)
+        })
+    }
+
+    /// # Safety
+    ///
+    /// Called by the crypto API with a request of a transformation of `T`.
+    unsafe extern "C" fn encrypt_callback(req: *mut bindings::akcipher_request) -> c_int {
+        // SAFETY: Guaranteed by the safety requirements of this function.
+        unsafe { Self::crypt(req, T::encrypt) }
+    }
+
+    /// # Safety
+    ///
+    /// Called by the crypto API with a request of a transformation of `T`.
+    unsafe extern "C" fn decrypt_callback(req: *mut bindings::akcipher_request) -> c_int {
+        // SAFETY: Guaranteed by the safety requirements of this function.
+        unsafe { Self::crypt(req, T::decrypt) }
+    }
+
+    /// Copies `name` into the C string array `dst`.
+    fn copy_name(dst: &mut [c_char], name: &CStr) -> Result {
+        let src = name.to_bytes_with_nul();
+        if src.len() > dst.len() {
+            return Err(EINVAL);
+        }
+        for (d, s) in dst.iter_mut().zip(src) {
+            // CAST: A byte of a C string.
+            *d = *s as c_char;
+        }
+        Ok(())
+    }
+
+    /// Returns the `struct akcipher_alg` of `T`.
+    fn alg(module: &'static ThisModule) -> Result<bindings::akcipher_alg> {
+        build_assert!(
+            align_of::<T::Context>() <= align_of::<u64>(),
+            "the context must fit the alignment of the crypto API context area"
+        );
+        let mut alg: bindings::akcipher_alg = pin_init::zeroed();
+        alg.init = Some(Self::init_callback);
+        alg.exit = Some(Self::exit_callback);
+        alg.set_pub_key = Some(Self::set_pub_key_callback);
+        alg.set_priv_key = Some(Self::set_priv_key_callback);
+        alg.max_size = Some(Self::max_size_callback);
+        alg.encrypt = Some(Self::encrypt_callback);
+        if T::HAS_DECRYPT {
+            alg.decrypt = Some(Self::decrypt_callback);
+        }
+        alg.base.cra_flags = T::FLAGS;
+        alg.base.cra_priority = T::PRIORITY;
+        alg.base.cra_ctxsize = u32::try_from(size_of::<T::Context>()).map_err(|_| EINVAL)?;
+        alg.base.cra_module = module.as_ptr();
+        Self::copy_name(&mut alg.base.cra_name, T::NAME)?;
+        Self::copy_name(&mut alg.base.cra_driver_name, T::DRIVER_NAME)?;
+        Ok(alg)
+    }
+}
+
+/// The registration of an [`AkcipherAlgorithm`] with the crypto API.
+///
+/// The algorithm is registered when the registration is initialized, which waits for the crypto
+/// API's self-test of it, and unregistered when it is dropped; all its transformations must be
+/// freed by then (the crypto API holds a reference to the module for each).
+///
+/// # Invariants
+///
+/// `alg` is registered with the crypto API.
+#[pin_data(PinnedDrop)]
+pub struct Registration<T: AkcipherAlgorithm> {
+    #[pin]
+    alg: Opaque<bindings::akcipher_alg>,
+    _t: PhantomData<T>,
+}
+
+// SAFETY: The registration can be dropped (unregistered) from any thread.
+unsafe impl<T: AkcipherAlgorithm> Send for Registration<T> {}
+
+// SAFETY: A shared reference to a registration gives no access to anything.
+unsafe impl<T: AkcipherAlgorithm> Sync for Registration<T> {}
+
+impl<T: AkcipherAlgorithm> Registration<T> {
+    /// Registers the algorithm `T`, provided by `module`.
+    ///
+    /// # Errors
+    ///
+    /// [`EINVAL`] if a name is too long, or the error of `crypto_register_akcipher()`.
+    pub fn new(module: &'static ThisModule) -> impl PinInit<Self, Error> {
+        try_pin_init!(Self {
+            alg <- Opaque::try_ffi_init(move |slot: *mut bindings::akcipher_alg| {
+                let alg = Adapter::<T>::alg(module)?;
+                // SAFETY: `slot` is valid for writes.
+                unsafe { slot.write(alg) };
+                // INVARIANT: `alg` is registered once the initialization succeeds.
+                // SAFETY: `slot` is initialized and pinned; `drop` unregisters it.
+                to_result(unsafe { bindings::crypto_register_akcipher(slot) })?;
+                // Wait for the self-test, which holds a reference to the algorithm.
+                // SAFETY: `T::DRIVER_NAME` is a valid C string.
+                unsafe { bindings::crypto_has_alg(T::DRIVER_NAME.as_char_ptr(), 0, 0) };
+                Ok::<(), Error>(())
+            }),
+            _t: PhantomData,
+        })
+    }
+}
+
+#[pinned_drop]
+impl<T: AkcipherAlgorithm> PinnedDrop for Registration<T> {
+    fn drop(self: Pin<&mut Self>) {
+        // SAFETY: `alg` is registered by the type invariants.
+        unsafe { bindings::crypto_unregister_akcipher(self.alg.get()) };
+    }
+}
