@@ -10,10 +10,17 @@
 //! - `cbc(aes)`, driver `cbc-aes-rstkey`: [`CbcAes`].
 //! - `pkcs1(rsa,sha256)`, driver `pkcs1-rsa-sha256-rstkey`: [`RsaPkcs1Sha256`], RSASSA-PKCS1-v1_5
 //!   signatures by the device's PKCS#1 SIGN and VERIFY operations.
+//! - `pkcs1pad(rsa)`, driver `pkcs1pad-rsa-rstkey`: [`Pkcs1PadRsa`], RSAES-PKCS1-v1_5 encryption
+//!   by the device's PKCS#1 ENCRYPT and DECRYPT operations.
 
 use kernel::{
     bindings,
     crypto::{
+        akcipher::{
+            self,
+            AkcipherAlgorithm,
+            AkcipherRequest, //
+        },
         sig::{
             self,
             SigAlgorithm, //
@@ -63,6 +70,8 @@ pub(crate) struct Algs {
     cbc_aes: Option<Pin<KBox<skcipher::Registration<CbcAes>>>>,
     /// `pkcs1-rsa-sha256-rstkey`, once a device that serves it has been bound.
     rsa_sha256: Option<Pin<KBox<sig::Registration<RsaPkcs1Sha256>>>>,
+    /// `pkcs1pad-rsa-rstkey`, registered with `rsa_sha256`.
+    pkcs1pad: Option<Pin<KBox<akcipher::Registration<Pkcs1PadRsa>>>>,
 }
 
 impl Algs {
@@ -72,6 +81,7 @@ impl Algs {
             engines: KVec::new(),
             cbc_aes: None,
             rsa_sha256: None,
+            pkcs1pad: None,
         }
     }
 }
@@ -121,9 +131,14 @@ pub(crate) fn add_engine(engine: Arc<VirtioEngine>) -> Result {
             sig::Registration::<RsaPkcs1Sha256>::new(this_module()),
             GFP_KERNEL,
         )?;
+        let pad = KBox::pin_init(
+            akcipher::Registration::<Pkcs1PadRsa>::new(this_module()),
+            GFP_KERNEL,
+        )?;
         let mut algs = ALGS.lock();
         if algs.rsa_sha256.is_none() {
             algs.rsa_sha256 = Some(reg);
+            algs.pkcs1pad = Some(pad);
         }
     }
     Ok(())
@@ -136,16 +151,18 @@ pub(crate) fn remove_engine(engine: &Arc<VirtioEngine>) {
 
 /// Unregisters the algorithms; called when the module is unloaded, after the driver.
 pub(crate) fn unregister_all() {
-    let (cbc_aes, rsa_sha256, engines) = {
+    let (cbc_aes, rsa_sha256, pkcs1pad, engines) = {
         let mut algs = ALGS.lock();
         (
             algs.cbc_aes.take(),
             algs.rsa_sha256.take(),
+            algs.pkcs1pad.take(),
             core::mem::take(&mut algs.engines),
         )
     };
     drop(cbc_aes);
     drop(rsa_sha256);
+    drop(pkcs1pad);
     drop(engines);
 }
 
@@ -517,5 +534,65 @@ impl SigAlgorithm for RsaPkcs1Sha256 {
         }
         ctx.engine
             .rsa_verify(key.session, RsaHash::Sha256, sig, digest)
+    }
+}
+
+/// RSAES-PKCS1-v1_5 on the accelerator, with the key in restricted memory.
+pub(crate) struct Pkcs1PadRsa;
+
+#[vtable]
+impl AkcipherAlgorithm for Pkcs1PadRsa {
+    const NAME: &'static CStr = c"pkcs1pad(rsa)";
+    const DRIVER_NAME: &'static CStr = c"pkcs1pad-rsa-rstkey";
+    const PRIORITY: i32 = PRIORITY;
+    const FLAGS: u32 = bindings::CRYPTO_ALG_KERN_DRIVER_ONLY;
+
+    type Context = RsaCtx;
+
+    fn init() -> Result<RsaCtx> {
+        Ok(RsaCtx {
+            engine: pick(VirtioEngine::offers_rsa)?,
+            key: None,
+        })
+    }
+
+    fn set_pub_key(ctx: &mut RsaCtx, key: &[u8]) -> Result {
+        ctx.set_key(key, RsaKeyType::Public)
+    }
+
+    fn set_priv_key(ctx: &mut RsaCtx, key: &[u8]) -> Result {
+        ctx.set_key(key, RsaKeyType::Private)
+    }
+
+    fn max_size(ctx: &RsaCtx) -> u32 {
+        ctx.key
+            .as_ref()
+            .map_or(0, |k| u32::try_from(k.bytes()).unwrap_or(0))
+    }
+
+    fn encrypt(ctx: &RsaCtx, req: &mut AkcipherRequest<'_>) -> Result {
+        let key = ctx.key.as_ref().ok_or(ENOKEY)?;
+        let k = key.bytes();
+        if req.src_len() > k.saturating_sub(11) {
+            return Err(EOVERFLOW);
+        }
+        let mut plain = KVec::from_elem(0u8, req.src_len(), GFP_KERNEL)?;
+        req.copy_from_src(&mut plain)?;
+        let cipher = ctx.engine.rsa_encrypt(key.session, &plain, k);
+        plain.as_mut_slice().fill(0);
+        req.set_output(&cipher?)
+    }
+
+    fn decrypt(ctx: &RsaCtx, req: &mut AkcipherRequest<'_>) -> Result {
+        let key = ctx.key.as_ref().ok_or(ENOKEY)?;
+        if key.keytype != RsaKeyType::Private || req.src_len() != key.bytes() {
+            return Err(EINVAL);
+        }
+        let mut cipher = KVec::from_elem(0u8, req.src_len(), GFP_KERNEL)?;
+        req.copy_from_src(&mut cipher)?;
+        let mut plain = ctx.engine.rsa_decrypt(key.session, &cipher)?;
+        let ret = req.set_output(&plain);
+        plain.as_mut_slice().fill(0);
+        ret
     }
 }

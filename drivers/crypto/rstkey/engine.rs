@@ -199,6 +199,23 @@ pub(crate) trait Engine: Send + Sync {
     /// [`EKEYREJECTED`] if it is not, or the error the accelerator reports.
     fn rsa_verify(&self, id: SessionId, hash: RsaHash, sig: &[u8], digest: &[u8]) -> Result;
 
+    /// Encrypts `plain` with RSAES-PKCS1-v1_5 in the RSA session `id` and returns the
+    /// ciphertext, of `key_bytes` bytes. Waits for the accelerator.
+    ///
+    /// # Errors
+    ///
+    /// [`EINVAL`] if `plain` is longer than the padding allows, [`EIO`] if the accelerator keeps
+    /// returning a ciphertext of another length, or the error it reports.
+    fn rsa_encrypt(&self, id: SessionId, plain: &[u8], key_bytes: usize) -> Result<KVec<u8>>;
+
+    /// Decrypts the RSAES-PKCS1-v1_5 ciphertext `cipher` in the private-key RSA session `id` and
+    /// returns the plaintext. Waits for the accelerator.
+    ///
+    /// # Errors
+    ///
+    /// The error the accelerator reports, for instance for a ciphertext whose padding is wrong.
+    fn rsa_decrypt(&self, id: SessionId, cipher: &[u8]) -> Result<KVec<u8>>;
+
     /// A cipher operation checked and with its memory allocated, ready to be submitted.
     type PreparedCipher: Send;
 

@@ -10,10 +10,13 @@
 # deterministic), going through the device's control queue; pkey_verify
 # accepts them, with the private key and with the public key of an X.509
 # certificate, and rejects a changed signature (EKEYREJECTED) and a changed
-# digest.
+# digest. RSAES-PKCS1-v1_5 (pkcs1pad(rsa), pkcs1pad-rsa-rstkey, also on the
+# device): pkey_decrypt of a message openssl encrypted on the host gives the
+# message back, pkey_encrypt with the certificate's public key followed by
+# pkey_decrypt too, and a changed ciphertext is refused.
 . /usr/share/rstkey/lib.sh
 
-ktap_plan 16
+ktap_plan 21
 
 fx=/mnt/ctl/fixtures
 dev=$(/usr/share/rstkey/find-crypto-dev)
@@ -76,6 +79,23 @@ ktap_check "changed_signature_rejected" sh -c "echo '$out' | grep -q 'Key was re
 out=$(keyctl pkey_verify "$cert" 0 $fx/rsa-d2.bin $fx/rsa-s1.bin enc=pkcs1 hash=sha256 2>&1)
 ktap_diag "other digest: $out"
 ktap_check "other_digest_rejected" sh -c "echo '$out' | grep -q 'Key was rejected'"
+
+# Encryption.
+eq "pkcs1pad_registered" "$(field pkcs1pad-rsa-rstkey priority)" "300"
+keyctl pkey_decrypt "$key" 0 $fx/rsa-cipher.bin enc=pkcs1 > /tmp/plain 2>/tmp/err
+[ -s /tmp/err ] && ktap_diag "decrypt: $(cat /tmp/err)"
+ktap_check "decrypt_openssl_ciphertext" cmp -s /tmp/plain $fx/rsa-plain.bin
+keyctl pkey_encrypt "$cert" 0 $fx/rsa-plain.bin enc=pkcs1 > /tmp/cipher 2>/tmp/err
+[ -s /tmp/err ] && ktap_diag "encrypt: $(cat /tmp/err)"
+ktap_check "encrypt_256_bytes" test "$(wc -c < /tmp/cipher)" -eq 256
+keyctl pkey_decrypt "$key" 0 /tmp/cipher enc=pkcs1 > /tmp/plain2 2>/tmp/err
+ktap_check "encrypt_decrypt_round_trip" cmp -s /tmp/plain2 $fx/rsa-plain.bin
+cp $fx/rsa-cipher.bin /tmp/bad-cipher
+byte=$(od -An -tu1 -j 7 -N1 /tmp/bad-cipher | tr -d ' ')
+printf "$(printf '\\%03o' $((byte ^ 255)))" | dd of=/tmp/bad-cipher bs=1 seek=7 conv=notrunc 2>/dev/null
+out=$(keyctl pkey_decrypt "$key" 0 /tmp/bad-cipher enc=pkcs1 2>&1 > /tmp/plain3)
+ktap_diag "changed ciphertext: $out"
+ktap_check "changed_ciphertext_refused" sh -c "[ -n '$out' ] && ! cmp -s /tmp/plain3 $fx/rsa-plain.bin"
 
 keyctl unlink "$key" @s > /dev/null 2>&1
 keyctl unlink "$cert" @s > /dev/null 2>&1

@@ -355,6 +355,10 @@ unsafe impl AsBytes for CipherDataReq {}
 /// `VIRTIO_CRYPTO_AKCIPHER_{ENCRYPT,DECRYPT,SIGN,VERIFY}`.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(super) enum AkcipherOp {
+    /// Encrypt with the public key.
+    Encrypt,
+    /// Decrypt with the private key.
+    Decrypt,
     /// Sign a digest.
     Sign,
     /// Verify a signature of a digest.
@@ -380,6 +384,8 @@ impl AkcipherDataReq {
     /// bytes and a destination of `dst_len` bytes.
     pub(super) fn rsa(op: AkcipherOp, session_id: u64, src_len: u32, dst_len: u32) -> Self {
         let opcode = match op {
+            AkcipherOp::Encrypt => opcode(uapi::VIRTIO_CRYPTO_SERVICE_AKCIPHER, 0x00),
+            AkcipherOp::Decrypt => opcode(uapi::VIRTIO_CRYPTO_SERVICE_AKCIPHER, 0x01),
             AkcipherOp::Sign => opcode(uapi::VIRTIO_CRYPTO_SERVICE_AKCIPHER, 0x02),
             AkcipherOp::Verify => opcode(uapi::VIRTIO_CRYPTO_SERVICE_AKCIPHER, 0x03),
         };
