@@ -7,6 +7,11 @@
 //!
 //! C header: [`include/linux/crypto.h`](srctree/include/linux/crypto.h)
 
+use crate::{
+    bindings,
+    prelude::*, //
+};
+
 #[cfg(CONFIG_CRYPTO_AKCIPHER = "y")]
 pub mod akcipher;
 #[cfg(CONFIG_CRYPTO_SIG = "y")]
@@ -33,4 +38,41 @@ pub mod alg_flags {
     /// The algorithm may allocate memory while it processes a request
     /// (`CRYPTO_ALG_ALLOCATES_MEMORY`).
     pub const ALLOCATES_MEMORY: u32 = bindings::CRYPTO_ALG_ALLOCATES_MEMORY;
+}
+
+/// Sets the algorithm and driver names of `base`, the `struct crypto_alg` of an algorithm being
+/// registered.
+///
+/// # Errors
+///
+/// [`EINVAL`] if a name does not fit, with its NUL, in `CRYPTO_MAX_ALG_NAME` bytes.
+pub(crate) fn set_names(base: &mut bindings::crypto_alg, name: &CStr, driver: &CStr) -> Result {
+    fn copy(dst: &mut [c_char], name: &CStr) -> Result {
+        let src = name.to_bytes_with_nul();
+        if src.len() > dst.len() {
+            return Err(EINVAL);
+        }
+        for (d, s) in dst.iter_mut().zip(src) {
+            // CAST: A byte of a C string.
+            *d = *s as c_char;
+        }
+        Ok(())
+    }
+    copy(&mut base.cra_name, name)?;
+    copy(&mut base.cra_driver_name, driver)
+}
+
+/// Makes a slice of the `len` bytes a callback of the crypto API got at `ptr`; empty for a NULL
+/// pointer or a zero length.
+///
+/// # Safety
+///
+/// `ptr` must be NULL or point to `len` bytes valid for reads for `'a`.
+#[cfg(any(CONFIG_CRYPTO_SIG = "y", CONFIG_CRYPTO_AKCIPHER = "y"))]
+pub(crate) unsafe fn raw_bytes<'a>(ptr: *const c_void, len: c_uint) -> &'a [u8] {
+    if ptr.is_null() || len == 0 {
+        return &[];
+    }
+    // SAFETY: By the safety requirements `ptr` points to `len` readable bytes.
+    unsafe { core::slice::from_raw_parts(ptr.cast(), len as usize) }
 }

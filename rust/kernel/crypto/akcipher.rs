@@ -142,19 +142,6 @@ impl AkcipherRequest<'_> {
 /// The C callbacks of an [`AkcipherAlgorithm`].
 struct Adapter<T: AkcipherAlgorithm>(PhantomData<T>);
 
-/// Makes a slice of `len` bytes at `ptr`, empty for a NULL pointer or a zero length.
-///
-/// # Safety
-///
-/// `ptr` must be NULL or point to `len` bytes valid for reads for `'a`.
-unsafe fn bytes<'a>(ptr: *const c_void, len: c_uint) -> &'a [u8] {
-    if ptr.is_null() || len == 0 {
-        return &[];
-    }
-    // SAFETY: By the safety requirements `ptr` points to `len` readable bytes.
-    unsafe { core::slice::from_raw_parts(ptr.cast(), len as usize) }
-}
-
 impl<T: AkcipherAlgorithm> Adapter<T> {
     /// # Safety
     ///
@@ -198,7 +185,7 @@ impl<T: AkcipherAlgorithm> Adapter<T> {
             // operations.
             let ctx = unsafe { &mut *Self::ctx(tfm) };
             // SAFETY: `key` holds `keylen` bytes.
-            let key = unsafe { bytes(key, keylen) };
+            let key = unsafe { super::raw_bytes(key, keylen) };
             T::set_pub_key(ctx, key)?;
             Ok(0)
         })
@@ -216,7 +203,7 @@ impl<T: AkcipherAlgorithm> Adapter<T> {
             // SAFETY: As in `set_pub_key_callback`.
             let ctx = unsafe { &mut *Self::ctx(tfm) };
             // SAFETY: `key` holds `keylen` bytes.
-            let key = unsafe { bytes(key, keylen) };
+            let key = unsafe { super::raw_bytes(key, keylen) };
             T::set_priv_key(ctx, key)?;
             Ok(0)
         })
@@ -276,19 +263,6 @@ impl<T: AkcipherAlgorithm> Adapter<T> {
         unsafe { Self::crypt(req, T::decrypt) }
     }
 
-    /// Copies `name` into the C string array `dst`.
-    fn copy_name(dst: &mut [c_char], name: &CStr) -> Result {
-        let src = name.to_bytes_with_nul();
-        if src.len() > dst.len() {
-            return Err(EINVAL);
-        }
-        for (d, s) in dst.iter_mut().zip(src) {
-            // CAST: A byte of a C string.
-            *d = *s as c_char;
-        }
-        Ok(())
-    }
-
     /// Returns the `struct akcipher_alg` of `T`.
     fn alg(module: &'static ThisModule) -> Result<bindings::akcipher_alg> {
         build_assert!(
@@ -309,8 +283,7 @@ impl<T: AkcipherAlgorithm> Adapter<T> {
         alg.base.cra_priority = T::PRIORITY;
         alg.base.cra_ctxsize = u32::try_from(size_of::<T::Context>()).map_err(|_| EINVAL)?;
         alg.base.cra_module = module.as_ptr();
-        Self::copy_name(&mut alg.base.cra_name, T::NAME)?;
-        Self::copy_name(&mut alg.base.cra_driver_name, T::DRIVER_NAME)?;
+        super::set_names(&mut alg.base, T::NAME, T::DRIVER_NAME)?;
         Ok(alg)
     }
 }

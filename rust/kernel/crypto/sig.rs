@@ -81,19 +81,6 @@ pub trait SigAlgorithm: Sized + 'static {
 /// The C callbacks of a [`SigAlgorithm`].
 struct Adapter<T: SigAlgorithm>(PhantomData<T>);
 
-/// Makes a slice of `len` bytes at `ptr`, empty for a NULL pointer or a zero length.
-///
-/// # Safety
-///
-/// `ptr` must be NULL or point to `len` bytes valid for reads for `'a`.
-unsafe fn bytes<'a>(ptr: *const c_void, len: c_uint) -> &'a [u8] {
-    if ptr.is_null() || len == 0 {
-        return &[];
-    }
-    // SAFETY: By the safety requirements `ptr` points to `len` readable bytes.
-    unsafe { core::slice::from_raw_parts(ptr.cast(), len as usize) }
-}
-
 impl<T: SigAlgorithm> Adapter<T> {
     /// Returns the context of `tfm`.
     ///
@@ -139,7 +126,7 @@ impl<T: SigAlgorithm> Adapter<T> {
             // operations.
             let ctx = unsafe { &mut *Self::ctx(tfm) };
             // SAFETY: `key` holds `keylen` bytes.
-            let key = unsafe { bytes(key, keylen) };
+            let key = unsafe { super::raw_bytes(key, keylen) };
             T::set_pub_key(ctx, key)?;
             Ok(0)
         })
@@ -158,7 +145,7 @@ impl<T: SigAlgorithm> Adapter<T> {
             // operations.
             let ctx = unsafe { &mut *Self::ctx(tfm) };
             // SAFETY: `key` holds `keylen` bytes.
-            let key = unsafe { bytes(key, keylen) };
+            let key = unsafe { super::raw_bytes(key, keylen) };
             T::set_priv_key(ctx, key)?;
             Ok(0)
         })
@@ -194,7 +181,7 @@ impl<T: SigAlgorithm> Adapter<T> {
             // SAFETY: The context was initialized; operations get shared references to it.
             let ctx = unsafe { &*Self::ctx(tfm) };
             // SAFETY: `src` holds `slen` bytes.
-            let digest = unsafe { bytes(src, slen) };
+            let digest = unsafe { super::raw_bytes(src, slen) };
             let len = T::sign(ctx, digest, sig)?;
             c_int::try_from(len).map_err(|_| EOVERFLOW)
         })
@@ -215,23 +202,11 @@ impl<T: SigAlgorithm> Adapter<T> {
             // SAFETY: The context was initialized; operations get shared references to it.
             let ctx = unsafe { &*Self::ctx(tfm) };
             // SAFETY: `src` holds `slen` bytes and `digest` holds `dlen` bytes.
-            let (sig, digest) = unsafe { (bytes(src, slen), bytes(digest, dlen)) };
+            let (sig, digest) =
+                unsafe { (super::raw_bytes(src, slen), super::raw_bytes(digest, dlen)) };
             T::verify(ctx, sig, digest)?;
             Ok(0)
         })
-    }
-
-    /// Copies `name` into the C string array `dst`.
-    fn copy_name(dst: &mut [c_char], name: &CStr) -> Result {
-        let src = name.to_bytes_with_nul();
-        if src.len() > dst.len() {
-            return Err(EINVAL);
-        }
-        for (d, s) in dst.iter_mut().zip(src) {
-            // CAST: A byte of a C string.
-            *d = *s as c_char;
-        }
-        Ok(())
     }
 
     /// Returns the `struct sig_alg` of `T`.
@@ -256,8 +231,7 @@ impl<T: SigAlgorithm> Adapter<T> {
         alg.base.cra_priority = T::PRIORITY;
         alg.base.cra_ctxsize = u32::try_from(size_of::<T::Context>()).map_err(|_| EINVAL)?;
         alg.base.cra_module = module.as_ptr();
-        Self::copy_name(&mut alg.base.cra_name, T::NAME)?;
-        Self::copy_name(&mut alg.base.cra_driver_name, T::DRIVER_NAME)?;
+        super::set_names(&mut alg.base, T::NAME, T::DRIVER_NAME)?;
         Ok(alg)
     }
 }

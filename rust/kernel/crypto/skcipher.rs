@@ -584,19 +584,6 @@ impl<T: Algorithm> Adapter<T> {
         unsafe { Self::crypt_async(req, T::decrypt_async) }
     }
 
-    /// Copies `name` into the C string array `dst`.
-    fn copy_name(dst: &mut [c_char], name: &CStr) -> Result {
-        let src = name.to_bytes_with_nul();
-        if src.len() > dst.len() {
-            return Err(EINVAL);
-        }
-        for (d, s) in dst.iter_mut().zip(src) {
-            // CAST: A byte of a C string.
-            *d = *s as c_char;
-        }
-        Ok(())
-    }
-
     /// Returns the `struct skcipher_alg` of `T`.
     fn alg(module: &'static ThisModule) -> Result<bindings::skcipher_alg> {
         build_assert!(
@@ -630,8 +617,7 @@ impl<T: Algorithm> Adapter<T> {
         co.base.cra_blocksize = T::BLOCK_SIZE;
         co.base.cra_ctxsize = u32::try_from(size_of::<T::Context>()).map_err(|_| EINVAL)?;
         co.base.cra_module = module.as_ptr();
-        Self::copy_name(&mut co.base.cra_name, T::NAME)?;
-        Self::copy_name(&mut co.base.cra_driver_name, T::DRIVER_NAME)?;
+        super::set_names(&mut co.base, T::NAME, T::DRIVER_NAME)?;
 
         let mut alg: bindings::skcipher_alg = pin_init::zeroed();
         alg.setkey = Some(Self::setkey_callback);
