@@ -148,7 +148,7 @@ impl SecureWorld {
     }
 
     fn import(&self, params: &mut Params<'_>) -> core::result::Result<(), Failure> {
-        bad(params.expect(&[MemrefInput, MemrefOutput]))?;
+        bad(params.check_types(&[MemrefInput, MemrefOutput]))?;
         if !self.allow_import {
             return Err(fail(result::ACCESS_DENIED));
         }
@@ -157,7 +157,7 @@ impl SecureWorld {
     }
 
     fn unwrap(&self, params: &mut Params<'_>) -> core::result::Result<(), Failure> {
-        bad(params.expect(&[MemrefInput, MemrefOutput]))?;
+        bad(params.check_types(&[MemrefInput, MemrefOutput]))?;
         let device_key = self
             .device_key
             .as_ref()
@@ -176,7 +176,7 @@ impl SecureWorld {
     }
 
     fn generate(&self, params: &mut Params<'_>) -> core::result::Result<(), Failure> {
-        bad(params.expect(&[ValueInput, MemrefOutput]))?;
+        bad(params.check_types(&[ValueInput, MemrefOutput]))?;
         let len = bad(params.value(0))?.a;
         let len = match usize::try_from(len) {
             Ok(l) if (1..=MAX_KEY).contains(&l) => l,
@@ -192,14 +192,14 @@ impl SecureWorld {
     }
 
     fn zeroize(&self, params: &mut Params<'_>) -> core::result::Result<(), Failure> {
-        bad(params.expect(&[MemrefInout]))?;
+        bad(params.check_types(&[MemrefInout]))?;
         let m = bad(params.memref(0))?;
         let phys = self.restricted(&m)?;
         bad(self.carveout.zero(phys, m.size))
     }
 
     fn check(&self, params: &mut Params<'_>) -> core::result::Result<(), Failure> {
-        bad(params.expect(&[MemrefInput, MemrefOutput]))?;
+        bad(params.check_types(&[MemrefInput, MemrefOutput]))?;
         let m = bad(params.memref(0))?;
         let phys = self.restricted(&m)?;
         let out = bad(params.memref(1))?;
@@ -240,7 +240,7 @@ impl Driver for SecureWorld {
         if login_method != login::REE_KERNEL {
             return Err(Failure::tee(result::ACCESS_DENIED));
         }
-        bad(params.expect(&[]))?;
+        bad(params.check_types(&[]))?;
         let id = self.next_session.fetch_add(1, Relaxed);
         self.sessions
             .lock()

@@ -269,7 +269,7 @@ impl<'a> Params<'a> {
 
     /// Checks that the parameters have exactly the types `types`, the check a Trusted Application
     /// does first; parameters past `types` must be unused.
-    pub fn expect(&self, types: &[ParamType]) -> Result {
+    pub fn check_types(&self, types: &[ParamType]) -> Result {
         for i in 0..self.raw.len().max(types.len()) {
             let want = types.get(i).copied().unwrap_or(ParamType::None);
             if self.param_type(i) != want {
@@ -830,7 +830,7 @@ mod tests {
         }
         // A memory reference is not a value, and the types must match exactly.
         assert_eq!(params.value(0).err(), Some(EINVAL));
-        assert_eq!(params.expect(&[ParamType::MemrefInput]), Err(EINVAL));
+        assert_eq!(params.check_types(&[ParamType::MemrefInput]), Err(EINVAL));
         Ok(())
     }
 
@@ -844,7 +844,7 @@ mod tests {
         // SAFETY: There are no memory references.
         let mut params = unsafe { Params::from_slice(&mut raw) };
 
-        params.expect(&[ParamType::ValueInput, ParamType::ValueOutput])?;
+        params.check_types(&[ParamType::ValueInput, ParamType::ValueOutput])?;
         assert_eq!(params.value(0)?, Value { a: 1, b: 2, c: 3 });
         assert_eq!(params.value(1).err(), Some(EINVAL));
         let v = Value { a: 4, b: 5, c: 6 };
