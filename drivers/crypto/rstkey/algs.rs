@@ -50,13 +50,11 @@ use crate::{
         RsaKeyType,
         SessionId,
         Submitted, //
+        AES_BLOCK_SIZE,
     },
     keystore::RestrictedKey,
     virtio_engine::VirtioEngine,
 };
-
-/// The AES block size, also the size of a CBC IV.
-const AES_BLOCK_SIZE: usize = 16;
 
 /// Priority of rstkey's algorithms: above the generic implementations (100) and the C
 /// virtio-crypto driver (150).

@@ -13,6 +13,9 @@ use kernel::{
 
 use crate::keystore::RestrictedKey;
 
+/// The AES block size, which is also the size of a CBC IV.
+pub(crate) const AES_BLOCK_SIZE: usize = 16;
+
 /// A symmetric cipher an engine can create sessions for.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Cipher {
@@ -97,7 +100,7 @@ pub(crate) struct CipherOp {
     /// The direction the session was created for.
     pub(crate) direction: Direction,
     /// The IV.
-    pub(crate) iv: [u8; 16],
+    pub(crate) iv: [u8; AES_BLOCK_SIZE],
     /// The source.
     pub(crate) src: KVec<u8>,
 }

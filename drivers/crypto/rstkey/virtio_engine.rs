@@ -57,6 +57,7 @@ use crate::{
         RsaKeyType,
         SessionId,
         Submitted, //
+        AES_BLOCK_SIZE,
     },
     keystore::{
         KeyStore,
@@ -79,9 +80,6 @@ use wire::{
 
 /// The largest number of data queues rstkey sets up.
 const MAX_DATA_QUEUES: u32 = 16;
-
-/// The AES block size, which is also the size of a CBC IV.
-const AES_BLOCK_SIZE: usize = 16;
 
 /// Maps a `VIRTIO_CRYPTO_*` status to an error.
 ///
@@ -157,7 +155,7 @@ enum Op {
         input: SessionInput,
     },
     /// `VIRTIO_CRYPTO_{CIPHER,AKCIPHER}_DESTROY_SESSION`.
-    DestroyCipher {
+    DestroySession {
         /// The request header (device-readable).
         req: DestroySession,
         /// The answer (device-writable).
@@ -237,7 +235,7 @@ impl Request {
                 unsafe { sgs.readable_mapped(key.sgt.as_ref(), 0, key.len)? };
                 sgs.writable(input)
             }
-            Op::DestroyCipher {
+            Op::DestroySession {
                 ref req,
                 ref mut status,
             } => {
@@ -285,7 +283,7 @@ impl Request {
             Op::CreateCipher { input, .. } | Op::CreateAkcipher { input, .. } => {
                 (input.status(), input.session_id(), KVec::new())
             }
-            Op::DestroyCipher { status, .. } => (status.status(), 0, KVec::new()),
+            Op::DestroySession { status, .. } => (status.status(), 0, KVec::new()),
             Op::Akcipher { status, dst, .. } => (status.status(), 0, core::mem::take(dst)),
             Op::Cipher { status, dst, .. } => (status.status(), 0, core::mem::take(dst)),
         };
@@ -334,7 +332,7 @@ impl Drop for Request {
                 src.as_mut_slice().fill(0);
                 dst.as_mut_slice().fill(0);
             }
-            Op::DestroyCipher { .. } => (),
+            Op::DestroySession { .. } => (),
         }
         compiler_fence(Ordering::SeqCst);
 
@@ -546,6 +544,54 @@ impl VirtioEngine {
         self.cipher_mask & (1 << algo) != 0
     }
 
+    /// Runs the akcipher operation `op` in session `id` on a data queue and waits for it: `src`
+    /// is the source, `digest` the digest to verify a signature against (empty otherwise), and
+    /// `dst_len` the size of the destination (0 to verify). Returns the answer of a request the
+    /// device completed with success.
+    fn akcipher_op(
+        &self,
+        id: SessionId,
+        op: AkcipherOp,
+        src: &[u8],
+        digest: &[u8],
+        dst_len: usize,
+    ) -> Result<Answer> {
+        let src_len = u32::try_from(src.len()).map_err(|_| EINVAL)?;
+        // The device's destination length of a verification is the digest's.
+        let dst_field = if op == AkcipherOp::Verify {
+            digest.len()
+        } else {
+            dst_len
+        };
+        let dst_field = u32::try_from(dst_field).map_err(|_| EINVAL)?;
+        let mut src_buf = KVec::with_capacity(src.len(), GFP_KERNEL)?;
+        src_buf.extend_from_slice(src, GFP_KERNEL)?;
+        let mut digest_buf = KVec::with_capacity(digest.len(), GFP_KERNEL)?;
+        digest_buf.extend_from_slice(digest, GFP_KERNEL)?;
+        let answer = self.send(
+            self.data_queue(),
+            Op::Akcipher {
+                req: AkcipherDataReq::rsa(op, id.0, src_len, dst_field),
+                src: src_buf,
+                digest: digest_buf,
+                dst: KVec::from_elem(0u8, dst_len, GFP_KERNEL)?,
+                status: InHdr::new(),
+            },
+        )?;
+        status_to_result(answer.status)?;
+        Ok(answer)
+    }
+
+    /// Returns the destination of `answer` if the device wrote all `len` bytes of it (and the
+    /// status byte), [`EIO`] otherwise.
+    fn whole_output(answer: Answer, len: usize) -> Result<KVec<u8>> {
+        let written = usize::try_from(answer.len).map_err(|_| EIO)?;
+        if written != len + 1 || answer.dst.len() != len {
+            return Err(EIO);
+        }
+        Ok(answer.dst)
+    }
+
     /// Returns the data queue for the next request.
     fn data_queue(&self) -> usize {
         self.next_queue
@@ -646,12 +692,13 @@ impl VirtioEngine {
     }
 
     /// Sends the session creation `make` returns for `key`, which the device reads from
-    /// restricted memory, on the control queue and waits for the answer.
+    /// restricted memory, on the control queue, waits for the answer and returns the new
+    /// session's ID.
     fn create_session(
         &self,
         key: &RestrictedKey,
         make: impl FnOnce(MappedKey) -> Op,
-    ) -> Result<Answer> {
+    ) -> Result<SessionId> {
         let state = self.ctrl.lock();
         if state.dead {
             return Err(ENODEV);
@@ -670,7 +717,28 @@ impl VirtioEngine {
         }));
         drop(mapping);
         drop(state);
-        answer
+        let answer = answer?;
+        status_to_result(answer.status)?;
+        // CAST: The size of `SessionInput` fits in a `u32`.
+        if answer.len < core::mem::size_of::<SessionInput>() as u32 {
+            return Err(EIO);
+        }
+        self.stats.open_sessions.add(1u64, Relaxed);
+        Ok(SessionId(answer.session_id))
+    }
+
+    /// Destroys a session with the request `req` and counts it as gone.
+    fn destroy_session(&self, req: DestroySession) -> Result {
+        let answer = self.ctrl_request(Op::DestroySession {
+            req,
+            status: InHdr::new(),
+        })?;
+        status_to_result(answer.status)?;
+        if answer.len < 1 {
+            return Err(EIO);
+        }
+        self.stats.open_sessions.fetch_sub(1u64, Relaxed);
+        Ok(())
     }
 
     /// Sends `op` on the control queue, whose lock the caller holds, and waits for the answer.
@@ -709,35 +777,15 @@ impl Engine for VirtioEngine {
             Direction::Decrypt => uapi::VIRTIO_CRYPTO_OP_DECRYPT,
         };
 
-        let answer = self.create_session(key, |key| Op::CreateCipher {
+        self.create_session(key, |key| Op::CreateCipher {
             req: CipherCreateSession::new(algo, keylen, op),
             key,
             input: SessionInput::new(),
-        })?;
-
-        status_to_result(answer.status)?;
-        // CAST: The size of `SessionInput` fits in a `u32`.
-        if answer.len < core::mem::size_of::<SessionInput>() as u32 {
-            return Err(EIO);
-        }
-
-        self.stats.open_sessions.add(1u64, Relaxed);
-        Ok(SessionId(answer.session_id))
+        })
     }
 
     fn destroy_cipher_session(&self, id: SessionId) -> Result {
-        let answer = self.ctrl_request(Op::DestroyCipher {
-            req: DestroySession::cipher(id.0),
-            status: InHdr::new(),
-        })?;
-
-        status_to_result(answer.status)?;
-        if answer.len < 1 {
-            return Err(EIO);
-        }
-
-        self.stats.open_sessions.fetch_sub(1u64, Relaxed);
-        Ok(())
+        self.destroy_session(DestroySession::cipher(id.0))
     }
 
     fn create_rsa_session(
@@ -746,7 +794,7 @@ impl Engine for VirtioEngine {
         hash: RsaHash,
         key: &RestrictedKey,
     ) -> Result<SessionId> {
-        if self.akcipher_mask & (1 << uapi::VIRTIO_CRYPTO_AKCIPHER_RSA) == 0 {
+        if !self.offers_rsa() {
             return Err(EOPNOTSUPP);
         }
         let keylen = u32::try_from(key.len()).map_err(|_| EINVAL)?;
@@ -757,7 +805,7 @@ impl Engine for VirtioEngine {
         let hash = match hash {
             RsaHash::Sha256 => uapi::VIRTIO_CRYPTO_RSA_SHA256,
         };
-        let answer = self.create_session(key, |key| Op::CreateAkcipher {
+        self.create_session(key, |key| Op::CreateAkcipher {
             req: AkcipherCreateSession::rsa(
                 keytype,
                 keylen,
@@ -766,27 +814,11 @@ impl Engine for VirtioEngine {
             ),
             key,
             input: SessionInput::new(),
-        })?;
-        status_to_result(answer.status)?;
-        // CAST: The size of `SessionInput` fits in a `u32`.
-        if answer.len < core::mem::size_of::<SessionInput>() as u32 {
-            return Err(EIO);
-        }
-        self.stats.open_sessions.add(1u64, Relaxed);
-        Ok(SessionId(answer.session_id))
+        })
     }
 
     fn destroy_akcipher_session(&self, id: SessionId) -> Result {
-        let answer = self.ctrl_request(Op::DestroyCipher {
-            req: DestroySession::akcipher(id.0),
-            status: InHdr::new(),
-        })?;
-        status_to_result(answer.status)?;
-        if answer.len < 1 {
-            return Err(EIO);
-        }
-        self.stats.open_sessions.fetch_sub(1u64, Relaxed);
-        Ok(())
+        self.destroy_session(DestroySession::akcipher(id.0))
     }
 
     fn rsa_sign(
@@ -799,50 +831,18 @@ impl Engine for VirtioEngine {
         if digest.len() != hash.digest_size() || key_bytes == 0 {
             return Err(EINVAL);
         }
-        let src_len = u32::try_from(digest.len()).map_err(|_| EINVAL)?;
-        let dst_len = u32::try_from(key_bytes).map_err(|_| EINVAL)?;
-        let mut src = KVec::with_capacity(digest.len(), GFP_KERNEL)?;
-        src.extend_from_slice(digest, GFP_KERNEL)?;
-        let answer = self.send(
-            self.data_queue(),
-            Op::Akcipher {
-                req: AkcipherDataReq::rsa(AkcipherOp::Sign, id.0, src_len, dst_len),
-                src,
-                digest: KVec::new(),
-                dst: KVec::from_elem(0u8, key_bytes, GFP_KERNEL)?,
-                status: InHdr::new(),
-            },
-        )?;
-        status_to_result(answer.status)?;
-        // The device writes the signature and the status. QEMU 7.2 writes one byte less when the
-        // signature's first byte is zero, and loses its last byte: refuse that signature.
-        if answer.len != dst_len + 1 || answer.dst.len() != key_bytes {
-            return Err(EIO);
-        }
-        Ok(answer.dst)
+        let answer = self.akcipher_op(id, AkcipherOp::Sign, digest, &[], key_bytes)?;
+        // QEMU 7.2 writes one byte less when the signature's first byte is zero, and loses its
+        // last byte: refuse that signature.
+        Self::whole_output(answer, key_bytes)
     }
 
     fn rsa_verify(&self, id: SessionId, hash: RsaHash, sig: &[u8], digest: &[u8]) -> Result {
         if digest.len() != hash.digest_size() || sig.is_empty() {
             return Err(EINVAL);
         }
-        let src_len = u32::try_from(sig.len()).map_err(|_| EINVAL)?;
-        let dst_len = u32::try_from(digest.len()).map_err(|_| EINVAL)?;
-        let mut src = KVec::with_capacity(sig.len(), GFP_KERNEL)?;
-        src.extend_from_slice(sig, GFP_KERNEL)?;
-        let mut dig = KVec::with_capacity(digest.len(), GFP_KERNEL)?;
-        dig.extend_from_slice(digest, GFP_KERNEL)?;
-        let answer = self.send(
-            self.data_queue(),
-            Op::Akcipher {
-                req: AkcipherDataReq::rsa(AkcipherOp::Verify, id.0, src_len, dst_len),
-                src,
-                digest: dig,
-                dst: KVec::new(),
-                status: InHdr::new(),
-            },
-        )?;
-        status_to_result(answer.status)
+        self.akcipher_op(id, AkcipherOp::Verify, sig, digest, 0)
+            .map(|_| ())
     }
 
     fn rsa_encrypt(&self, id: SessionId, plain: &[u8], key_bytes: usize) -> Result<KVec<u8>> {
@@ -850,26 +850,12 @@ impl Engine for VirtioEngine {
         if key_bytes < 11 || plain.len() > key_bytes - 11 {
             return Err(EINVAL);
         }
-        let src_len = u32::try_from(plain.len()).map_err(|_| EINVAL)?;
-        let dst_len = u32::try_from(key_bytes).map_err(|_| EINVAL)?;
         // QEMU 7.2 returns a ciphertext one byte short when its first byte is zero; the padding
         // is random, so another encryption almost always gives a whole one.
         for _ in 0..4 {
-            let mut src = KVec::with_capacity(plain.len(), GFP_KERNEL)?;
-            src.extend_from_slice(plain, GFP_KERNEL)?;
-            let answer = self.send(
-                self.data_queue(),
-                Op::Akcipher {
-                    req: AkcipherDataReq::rsa(AkcipherOp::Encrypt, id.0, src_len, dst_len),
-                    src,
-                    digest: KVec::new(),
-                    dst: KVec::from_elem(0u8, key_bytes, GFP_KERNEL)?,
-                    status: InHdr::new(),
-                },
-            )?;
-            status_to_result(answer.status)?;
-            if answer.len == dst_len + 1 && answer.dst.len() == key_bytes {
-                return Ok(answer.dst);
+            let answer = self.akcipher_op(id, AkcipherOp::Encrypt, plain, &[], key_bytes)?;
+            if let Ok(cipher) = Self::whole_output(answer, key_bytes) {
+                return Ok(cipher);
             }
         }
         Err(EIO)
@@ -879,20 +865,7 @@ impl Engine for VirtioEngine {
         if cipher.is_empty() {
             return Err(EINVAL);
         }
-        let len = u32::try_from(cipher.len()).map_err(|_| EINVAL)?;
-        let mut src = KVec::with_capacity(cipher.len(), GFP_KERNEL)?;
-        src.extend_from_slice(cipher, GFP_KERNEL)?;
-        let answer = self.send(
-            self.data_queue(),
-            Op::Akcipher {
-                req: AkcipherDataReq::rsa(AkcipherOp::Decrypt, id.0, len, len),
-                src,
-                digest: KVec::new(),
-                dst: KVec::from_elem(0u8, cipher.len(), GFP_KERNEL)?,
-                status: InHdr::new(),
-            },
-        )?;
-        status_to_result(answer.status)?;
+        let answer = self.akcipher_op(id, AkcipherOp::Decrypt, cipher, &[], cipher.len())?;
         // The device wrote the plaintext and the status byte.
         let plain_len = usize::try_from(answer.len.checked_sub(1).ok_or(EIO)?).map_err(|_| EIO)?;
         let mut plain = answer.dst;
