@@ -295,6 +295,17 @@ fn check_result(code: u32) -> Result {
     }
 }
 
+/// Returns whether `buf` is TEE protected memory, allocated from a protected memory heap (by user
+/// space or with [`Context::alloc_protmem`]), which the CPU can't access.
+///
+/// A driver that must only let a device read memory the CPU can't, checks a buffer it is given
+/// with this before attaching it.
+pub fn is_protmem(buf: &DmaBuf) -> bool {
+    // SAFETY: `buf.as_raw()` is a valid dma-buf, which the function only compares the operations
+    // of.
+    unsafe { bindings::tee_dma_buf_is_protmem(buf.as_raw()) }
+}
+
 /// A context on a TEE device, the kernel equivalent of an open `/dev/teeN`.
 ///
 /// The context is closed with `tee_client_close_context()` when dropped. [`Session`]s borrow the
