@@ -8,7 +8,9 @@
 
 use kernel::{
     alloc::Flags,
-    prelude::*, //
+    dma_buf::DmaBuf,
+    prelude::*,
+    tee, //
 };
 
 use crate::keystore::RestrictedKey;
@@ -71,6 +73,85 @@ impl RsaHash {
     pub(crate) fn digest_size(self) -> usize {
         match self {
             Self::Sha256 => 32,
+        }
+    }
+}
+
+/// How an engine's RSA sessions turn what they are given into the number they sign.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RsaPadding {
+    /// The accelerator builds the EMSA-PKCS1-v1_5 encoding of the digest itself (the virtio
+    /// `VIRTIO_CRYPTO_RSA_PKCS1_PADDING` sessions): the input is the digest alone.
+    Pkcs1,
+    /// The accelerator computes the raw RSA primitive on a `k`-byte input: the input is the
+    /// EMSA-PKCS1-v1_5 encoding, whose padding and `DigestInfo` the driver builds in kernel
+    /// memory and chains before the digest, see [`crate::rsassa`].
+    Raw,
+}
+
+/// `len` bytes at `offset` of a buffer in restricted memory, which the accelerator reads with
+/// DMA through an attachment of the buffer and the CPU never reads.
+///
+/// # Invariants
+///
+/// `buf` is TEE protected memory, `len > 0` and `offset + len <= buf.size()`.
+#[derive(Clone, Copy)]
+pub(crate) struct Restricted<'a> {
+    buf: &'a DmaBuf,
+    offset: usize,
+    len: usize,
+}
+
+impl<'a> Restricted<'a> {
+    /// Describes `len` bytes at `offset` of `buf`.
+    ///
+    /// # Errors
+    ///
+    /// [`EPERM`] if `buf` is not TEE protected memory, which the CPU can't read; [`EINVAL`] if
+    /// the range is empty or not within `buf`.
+    pub(crate) fn new(buf: &'a DmaBuf, offset: usize, len: usize) -> Result<Self> {
+        if !tee::is_protmem(buf) {
+            return Err(EPERM);
+        }
+        let end = offset.checked_add(len).ok_or(EINVAL)?;
+        if len == 0 || end > buf.size() {
+            return Err(EINVAL);
+        }
+        // INVARIANT: Checked above.
+        Ok(Self { buf, offset, len })
+    }
+
+    /// Returns the buffer.
+    pub(crate) fn dma_buf(&self) -> &'a DmaBuf {
+        self.buf
+    }
+
+    /// Returns the offset of the range in the buffer.
+    pub(crate) fn offset(&self) -> usize {
+        self.offset
+    }
+
+    /// Returns the length of the range, never 0.
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+}
+
+/// A part of the input of an operation, which the accelerator reads with DMA.
+#[derive(Clone, Copy)]
+pub(crate) enum Segment<'a> {
+    /// Kernel memory; the engine copies it into memory it can map for DMA.
+    Kernel(&'a [u8]),
+    /// Restricted memory, read through an attachment of the buffer.
+    Restricted(Restricted<'a>),
+}
+
+impl Segment<'_> {
+    /// Returns the length of the segment.
+    pub(crate) fn len(&self) -> usize {
+        match self {
+            Self::Kernel(b) => b.len(),
+            Self::Restricted(r) => r.len(),
         }
     }
 }
@@ -218,6 +299,62 @@ pub(crate) trait Engine: Send + Sync {
     ///
     /// The error the accelerator reports, for instance for a ciphertext whose padding is wrong.
     fn rsa_decrypt(&self, id: SessionId, cipher: &[u8]) -> Result<KVec<u8>>;
+
+    /// Returns what the accelerator's RSA sessions sign: the digest, or a whole encoded message.
+    fn rsa_padding(&self) -> RsaPadding;
+
+    /// Signs `input`, the concatenation of its segments, in the private-key RSA session `id` and
+    /// returns the signature, of `key_bytes` bytes. Waits for the accelerator.
+    ///
+    /// For an engine whose [`Engine::rsa_padding`] is [`RsaPadding::Pkcs1`], `input` is the digest;
+    /// for [`RsaPadding::Raw`] it is the `key_bytes`-byte encoded message. The accelerator reads
+    /// restricted segments through an attachment of their buffers, which are mapped for it while
+    /// the request runs; nothing is copied from them or mapped for the CPU.
+    ///
+    /// # Errors
+    ///
+    /// [`EINVAL`] for an input of the wrong size, [`EPERM`] if the TEE does not let the
+    /// accelerator read a restricted buffer, [`EOPNOTSUPP`] if the accelerator can't reach it
+    /// without a CPU mapping, otherwise as for [`Engine::rsa_sign`].
+    fn rsa_sign_input(
+        &self,
+        id: SessionId,
+        hash: RsaHash,
+        input: &[Segment<'_>],
+        key_bytes: usize,
+    ) -> Result<KVec<u8>>;
+
+    /// Verifies in the RSA session `id`, whose [`Engine::rsa_padding`] is [`RsaPadding::Pkcs1`],
+    /// that `sig` is a signature of `digest`, both of which the accelerator reads from where they
+    /// are, as for [`Engine::rsa_sign_input`].
+    ///
+    /// # Errors
+    ///
+    /// [`EKEYREJECTED`] if it is not, [`EOPNOTSUPP`] for an engine that does raw RSA only (the
+    /// CPU would have to compare the recovered message with the restricted digest), otherwise as
+    /// for [`Engine::rsa_sign_input`].
+    fn rsa_verify_input(
+        &self,
+        id: SessionId,
+        hash: RsaHash,
+        sig: &[Segment<'_>],
+        digest: &[Segment<'_>],
+    ) -> Result;
+
+    /// Runs the cipher session `id`, created for `direction`, with `iv` on `src`, the
+    /// concatenation of its segments, and returns the result. Waits for the accelerator, which
+    /// reads restricted segments as for [`Engine::rsa_sign_input`].
+    ///
+    /// # Errors
+    ///
+    /// As for [`Engine::cipher`] and [`Engine::rsa_sign_input`].
+    fn cipher_input(
+        &self,
+        id: SessionId,
+        direction: Direction,
+        iv: &[u8],
+        src: &[Segment<'_>],
+    ) -> Result<KVec<u8>>;
 
     /// A cipher operation checked and with its memory allocated, ready to be submitted.
     type PreparedCipher: Send;

@@ -55,6 +55,8 @@ use crate::{
         Engine,
         RsaHash,
         RsaKeyType,
+        RsaPadding,
+        Segment,
         SessionId,
         Submitted, //
         AES_BLOCK_SIZE,
@@ -119,20 +121,81 @@ struct Done {
     answer: SpinLockIrq<Option<Answer>>,
 }
 
-/// A key in restricted memory, mapped for the device while a request that reads it is queued.
+/// A range of a buffer in restricted memory, mapped for the device while a request that reads it
+/// is queued.
 ///
 /// # Invariants
 ///
-/// `sgt` is the table of a mapping of the key's buffer for the device's DMA device, which the
-/// sender of the request keeps mapped until the request has been answered or dropped.
-struct MappedKey {
+/// `sgt` is the table of a mapping of the buffer for the device's DMA device, which the sender of
+/// the request keeps mapped until the request has been answered or dropped.
+struct Mapped {
     sgt: NonNull<SGTable>,
+    offset: usize,
     len: usize,
 }
 
 // SAFETY: The table is only read, and stays mapped while the request exists (type invariants);
 // it may be read from any CPU.
-unsafe impl Send for MappedKey {}
+unsafe impl Send for Mapped {}
+
+impl Mapped {
+    /// Appends the range to `sgs` as a device-readable buffer.
+    fn describe(&self, sgs: &mut Sgs<'_>) -> Result {
+        // SAFETY: By the type invariants the table stays mapped for the device's DMA device until
+        // the request is answered or dropped.
+        unsafe { sgs.readable_mapped(self.sgt.as_ref(), self.offset, self.len) }
+    }
+}
+
+/// A device-readable part of the input of a request.
+enum Part {
+    /// A copy in kernel memory, owned by the request.
+    Owned(KVec<u8>),
+    /// A range of restricted memory, read through the buffer's mapping.
+    Mapped(Mapped),
+}
+
+/// The input of a request: its parts, in order.
+type Input = KVec<Part>;
+
+/// Returns the total length of `segments`.
+///
+/// # Errors
+///
+/// [`EINVAL`] if it overflows.
+fn input_len(segments: &[Segment<'_>]) -> Result<usize> {
+    segments
+        .iter()
+        .try_fold(0usize, |n, s| n.checked_add(s.len()))
+        .ok_or(EINVAL)
+}
+
+/// Returns the input made of the kernel buffer `buf` alone.
+fn owned_input(buf: KVec<u8>, gfp: Flags) -> Result<Input> {
+    let mut input = KVec::with_capacity(1, gfp)?;
+    input.push(Part::Owned(buf), gfp)?;
+    Ok(input)
+}
+
+/// Appends the parts of `input` to `sgs` as device-readable buffers.
+fn describe_input<'a>(input: &'a Input, sgs: &mut Sgs<'a>) -> Result {
+    for part in input.iter() {
+        match part {
+            Part::Owned(buf) => sgs.readable_vec(buf)?,
+            Part::Mapped(m) => m.describe(sgs)?,
+        }
+    }
+    Ok(())
+}
+
+/// Overwrites the copies in kernel memory of `input` with zeros.
+fn wipe_input(input: &mut Input) {
+    for part in input.iter_mut() {
+        if let Part::Owned(buf) = part {
+            buf.as_mut_slice().fill(0);
+        }
+    }
+}
 
 /// The operation of a request, with its device-readable and device-writable buffers.
 enum Op {
@@ -141,7 +204,7 @@ enum Op {
         /// The request header (device-readable).
         req: CipherCreateSession,
         /// The key, in restricted memory (device-readable).
-        key: MappedKey,
+        key: Mapped,
         /// The answer (device-writable).
         input: SessionInput,
     },
@@ -150,7 +213,7 @@ enum Op {
         /// The request header (device-readable).
         req: AkcipherCreateSession,
         /// The key, in restricted memory (device-readable).
-        key: MappedKey,
+        key: Mapped,
         /// The answer (device-writable).
         input: SessionInput,
     },
@@ -166,9 +229,9 @@ enum Op {
         /// The request header (device-readable).
         req: AkcipherDataReq,
         /// The source: the digest to sign, or the signature to verify (device-readable).
-        src: KVec<u8>,
+        src: Input,
         /// The digest to verify the signature of, empty to sign (device-readable).
-        digest: KVec<u8>,
+        digest: Input,
         /// The signature, empty to verify (device-writable).
         dst: KVec<u8>,
         /// The status (device-writable).
@@ -181,7 +244,7 @@ enum Op {
         /// The IV (device-readable).
         iv: [u8; AES_BLOCK_SIZE],
         /// The source (device-readable).
-        src: KVec<u8>,
+        src: Input,
         /// The destination, as long as the source (device-writable).
         dst: KVec<u8>,
         /// The status (device-writable).
@@ -219,9 +282,7 @@ impl Request {
                 ref mut input,
             } => {
                 sgs.readable(req)?;
-                // SAFETY: By the type invariants of `MappedKey` the table stays mapped for the
-                // device's DMA device until the request is answered or dropped.
-                unsafe { sgs.readable_mapped(key.sgt.as_ref(), 0, key.len)? };
+                key.describe(sgs)?;
                 sgs.writable(input)
             }
             Op::CreateAkcipher {
@@ -230,9 +291,7 @@ impl Request {
                 ref mut input,
             } => {
                 sgs.readable(req)?;
-                // SAFETY: By the type invariants of `MappedKey` the table stays mapped for the
-                // device's DMA device until the request is answered or dropped.
-                unsafe { sgs.readable_mapped(key.sgt.as_ref(), 0, key.len)? };
+                key.describe(sgs)?;
                 sgs.writable(input)
             }
             Op::DestroySession {
@@ -250,10 +309,8 @@ impl Request {
                 ref mut status,
             } => {
                 sgs.readable(req)?;
-                sgs.readable_vec(src)?;
-                if !digest.is_empty() {
-                    sgs.readable_vec(digest)?;
-                }
+                describe_input(src, sgs)?;
+                describe_input(digest, sgs)?;
                 if !dst.is_empty() {
                     sgs.writable_vec(dst)?;
                 }
@@ -268,7 +325,7 @@ impl Request {
             } => {
                 sgs.readable(req)?;
                 sgs.readable(iv)?;
-                sgs.readable_vec(src)?;
+                describe_input(src, sgs)?;
                 sgs.writable_vec(dst)?;
                 sgs.writable(status)
             }
@@ -324,12 +381,12 @@ impl Drop for Request {
             Op::Akcipher {
                 src, digest, dst, ..
             } => {
-                src.as_mut_slice().fill(0);
-                digest.as_mut_slice().fill(0);
+                wipe_input(src);
+                wipe_input(digest);
                 dst.as_mut_slice().fill(0);
             }
             Op::Cipher { src, dst, .. } => {
-                src.as_mut_slice().fill(0);
+                wipe_input(src);
                 dst.as_mut_slice().fill(0);
             }
             Op::DestroySession { .. } => (),
@@ -556,30 +613,110 @@ impl VirtioEngine {
         digest: &[u8],
         dst_len: usize,
     ) -> Result<Answer> {
-        let src_len = u32::try_from(src.len()).map_err(|_| EINVAL)?;
+        let digest: &[Segment<'_>] = if digest.is_empty() {
+            &[]
+        } else {
+            &[Segment::Kernel(digest)]
+        };
+        self.akcipher_input_op(id, op, &[Segment::Kernel(src)], digest, dst_len)
+    }
+
+    /// As [`VirtioEngine::akcipher_op`], with a source and a digest made of segments.
+    fn akcipher_input_op(
+        &self,
+        id: SessionId,
+        op: AkcipherOp,
+        src: &[Segment<'_>],
+        digest: &[Segment<'_>],
+        dst_len: usize,
+    ) -> Result<Answer> {
+        let src_len = u32::try_from(input_len(src)?).map_err(|_| EINVAL)?;
         // The device's destination length of a verification is the digest's.
         let dst_field = if op == AkcipherOp::Verify {
-            digest.len()
+            input_len(digest)?
         } else {
             dst_len
         };
         let dst_field = u32::try_from(dst_field).map_err(|_| EINVAL)?;
-        let mut src_buf = KVec::with_capacity(src.len(), GFP_KERNEL)?;
-        src_buf.extend_from_slice(src, GFP_KERNEL)?;
-        let mut digest_buf = KVec::with_capacity(digest.len(), GFP_KERNEL)?;
-        digest_buf.extend_from_slice(digest, GFP_KERNEL)?;
-        let answer = self.send(
-            self.data_queue(),
-            Op::Akcipher {
-                req: AkcipherDataReq::rsa(op, id.0, src_len, dst_field),
-                src: src_buf,
-                digest: digest_buf,
-                dst: KVec::from_elem(0u8, dst_len, GFP_KERNEL)?,
-                status: InHdr::new(),
-            },
-        )?;
+        let dst = KVec::from_elem(0u8, dst_len, GFP_KERNEL)?;
+        let answer = self.with_inputs(src, digest, |src, digest| {
+            self.send(
+                self.data_queue(),
+                Op::Akcipher {
+                    req: AkcipherDataReq::rsa(op, id.0, src_len, dst_field),
+                    src,
+                    digest,
+                    dst,
+                    status: InHdr::new(),
+                },
+            )
+        })?;
         status_to_result(answer.status)?;
         Ok(answer)
+    }
+
+    /// Turns `a` and `b` into the inputs of a request, and calls `send` with them, which must
+    /// wait for the request to be answered or dropped.
+    ///
+    /// Kernel segments are copied; restricted segments are attached to the device's DMA device
+    /// and mapped until `send` returns. The device can't be unbound meanwhile: with a restricted
+    /// segment, the control lock is held, and nothing is sent after [`VirtioEngine::shutdown`].
+    fn with_inputs(
+        &self,
+        a: &[Segment<'_>],
+        b: &[Segment<'_>],
+        send: impl FnOnce(Input, Input) -> Result<Answer>,
+    ) -> Result<Answer> {
+        let restricted = [a, b]
+            .iter()
+            .any(|segments| segments.iter().any(|s| matches!(s, Segment::Restricted(_))));
+        let state = if restricted {
+            let state = self.ctrl.lock();
+            if state.dead {
+                return Err(ENODEV);
+            }
+            Some(state)
+        } else {
+            None
+        };
+        let dev = state.as_ref().map(|_| {
+            // SAFETY: The control lock is held: the device is unbound only after `shutdown()`
+            // marked the engine dead under that lock, and the DMA device stays bound for as long
+            // as the virtio device is. The reference is not used after the lock is released.
+            unsafe { self.dma_dev.as_bound() }
+        });
+        let mut mappings = KVec::new();
+        let mut inputs = [KVec::new(), KVec::new()];
+        for (segments, input) in [a, b].into_iter().zip(inputs.iter_mut()) {
+            for segment in segments {
+                let part = match segment {
+                    Segment::Kernel(buf) => {
+                        let mut copy = KVec::with_capacity(buf.len(), GFP_KERNEL)?;
+                        copy.extend_from_slice(buf, GFP_KERNEL)?;
+                        Part::Owned(copy)
+                    }
+                    Segment::Restricted(r) => {
+                        let dev = dev.ok_or(EINVAL)?;
+                        let mapping = r.dma_buf().attach(dev)?.map(DataDirection::ToDevice)?;
+                        // INVARIANT: `mapping` stays in `mappings` until after `send` returned,
+                        // which is after the request has been answered or dropped.
+                        let part = Part::Mapped(Mapped {
+                            sgt: NonNull::from(&*mapping),
+                            offset: r.offset(),
+                            len: r.len(),
+                        });
+                        mappings.push(mapping, GFP_KERNEL)?;
+                        part
+                    }
+                };
+                input.push(part, GFP_KERNEL)?;
+            }
+        }
+        let [a, b] = inputs;
+        let answer = send(a, b);
+        drop(mappings);
+        drop(state);
+        answer
     }
 
     /// Returns the destination of `answer` if the device wrote all `len` bytes of it (and the
@@ -697,7 +834,7 @@ impl VirtioEngine {
     fn create_session(
         &self,
         key: &RestrictedKey,
-        make: impl FnOnce(MappedKey) -> Op,
+        make: impl FnOnce(Mapped) -> Op,
     ) -> Result<SessionId> {
         let state = self.ctrl.lock();
         if state.dead {
@@ -711,8 +848,9 @@ impl VirtioEngine {
         let mapping = key.dma_buf().attach(dev)?.map(DataDirection::ToDevice)?;
         // INVARIANT: `mapping` stays mapped until after `send_ctrl()` returns, which is after
         // the request has been answered or dropped.
-        let answer = self.send_ctrl(make(MappedKey {
+        let answer = self.send_ctrl(make(Mapped {
             sgt: NonNull::from(&*mapping),
+            offset: 0,
             len: key.len(),
         }));
         drop(mapping);
@@ -880,6 +1018,68 @@ impl Engine for VirtioEngine {
         self.stats.open_sessions.load(Relaxed)
     }
 
+    fn rsa_padding(&self) -> RsaPadding {
+        RsaPadding::Pkcs1
+    }
+
+    fn rsa_sign_input(
+        &self,
+        id: SessionId,
+        hash: RsaHash,
+        input: &[Segment<'_>],
+        key_bytes: usize,
+    ) -> Result<KVec<u8>> {
+        if input_len(input)? != hash.digest_size() || key_bytes == 0 {
+            return Err(EINVAL);
+        }
+        let answer = self.akcipher_input_op(id, AkcipherOp::Sign, input, &[], key_bytes)?;
+        Self::whole_output(answer, key_bytes)
+    }
+
+    fn rsa_verify_input(
+        &self,
+        id: SessionId,
+        hash: RsaHash,
+        sig: &[Segment<'_>],
+        digest: &[Segment<'_>],
+    ) -> Result {
+        if input_len(digest)? != hash.digest_size() || input_len(sig)? == 0 {
+            return Err(EINVAL);
+        }
+        self.akcipher_input_op(id, AkcipherOp::Verify, sig, digest, 0)
+            .map(|_| ())
+    }
+
+    fn cipher_input(
+        &self,
+        id: SessionId,
+        direction: Direction,
+        iv: &[u8],
+        src: &[Segment<'_>],
+    ) -> Result<KVec<u8>> {
+        let iv: [u8; AES_BLOCK_SIZE] = iv.try_into().map_err(|_| EINVAL)?;
+        let len = input_len(src)?;
+        let req = self.cipher_req(id, direction, len)?;
+        let dst = KVec::from_elem(0u8, len, GFP_KERNEL)?;
+        let answer = self.with_inputs(src, &[], |src, _| {
+            self.send(
+                self.data_queue(),
+                Op::Cipher {
+                    req,
+                    iv,
+                    src,
+                    dst,
+                    status: InHdr::new(),
+                },
+            )
+        })?;
+        status_to_result(answer.status)?;
+        if answer.dst.len() != len {
+            return Err(EIO);
+        }
+        Ok(answer.dst)
+    }
+
     fn cipher(
         &self,
         id: SessionId,
@@ -897,7 +1097,7 @@ impl Engine for VirtioEngine {
             Op::Cipher {
                 req,
                 iv,
-                src,
+                src: owned_input(src, GFP_KERNEL)?,
                 dst,
                 status: InHdr::new(),
             },
@@ -919,7 +1119,7 @@ impl Engine for VirtioEngine {
             req: self.cipher_req(op.id, op.direction, len)?,
             iv: op.iv,
             dst: KVec::from_elem(0u8, len, gfp)?,
-            src: op.src,
+            src: owned_input(op.src, gfp)?,
             slot: KBox::new_uninit(gfp)?,
         })
     }
@@ -1000,7 +1200,7 @@ impl Engine for VirtioEngine {
 pub(crate) struct PreparedCipher {
     req: CipherDataReq,
     iv: [u8; AES_BLOCK_SIZE],
-    src: KVec<u8>,
+    src: Input,
     dst: KVec<u8>,
     slot: KBox<core::mem::MaybeUninit<Request>>,
 }
