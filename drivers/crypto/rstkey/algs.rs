@@ -397,7 +397,7 @@ fn bit_len(n: &[u8]) -> usize {
 /// # Errors
 ///
 /// [`EINVAL`] or [`EBADMSG`] if the key does not parse.
-fn rsa_key_bits(key: &[u8], keytype: RsaKeyType) -> Result<usize> {
+pub(crate) fn rsa_key_bits(key: &[u8], keytype: RsaKeyType) -> Result<usize> {
     let mut parsed: bindings::rsa_key = pin_init::zeroed();
     let len = u32::try_from(key.len()).map_err(|_| EINVAL)?;
     // SAFETY: `parsed` is writable and `key` holds `len` bytes; the parser only stores pointers

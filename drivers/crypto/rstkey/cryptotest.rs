@@ -33,7 +33,7 @@ const MAX_COMMAND: usize = 40000;
 const KEEP: usize = 64;
 
 /// Formats bytes as lower-case hexadecimal.
-struct Hex<'a>(&'a [u8]);
+pub(crate) struct Hex<'a>(pub(crate) &'a [u8]);
 
 impl fmt::Display for Hex<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -45,7 +45,7 @@ impl fmt::Display for Hex<'_> {
 }
 
 /// Parses hexadecimal `hex`, or `-` for nothing.
-fn parse_hex(hex: &[u8]) -> Result<KVec<u8>> {
+pub(crate) fn parse_hex(hex: &[u8]) -> Result<KVec<u8>> {
     fn digit(c: u8) -> Result<u8> {
         match c {
             b'0'..=b'9' => Ok(c - b'0'),

@@ -21,6 +21,8 @@ mod caps;
 mod cryptotest;
 mod engine;
 mod keystore;
+mod rsassa;
+mod rsassatest;
 mod selftest;
 mod vcrypto;
 mod virtio_engine;

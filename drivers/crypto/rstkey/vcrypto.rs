@@ -19,6 +19,7 @@ use crate::{
         VirtioCrypto, //
     },
     cryptotest::CryptoTest,
+    rsassatest::RsassaTest,
     selftest::Selftest,
     virtio_engine::VirtioEngine, //
 };
@@ -42,6 +43,9 @@ struct DebugData {
     /// The test-only `crypto` file.
     #[pin]
     crypto: CryptoTest,
+    /// The test-only `rsassa` file.
+    #[pin]
+    rsassa: RsassaTest,
 }
 
 /// The private data of a bound virtio-crypto device.
@@ -77,7 +81,8 @@ impl virtio::Driver for RstkeyDriver {
         // unregistered, so it is always there while a device can be probed.
         let root = root.as_ref().ok_or(ENOENT)?;
 
-        let (debug_engine, selftest_engine) = (engine.clone(), engine.clone());
+        let (debug_engine, selftest_engine, rsassa_engine) =
+            (engine.clone(), engine.clone(), engine.clone());
         let debugfs = KBox::pin_init(
             root.scope(
                 try_pin_init!(DebugData {
@@ -85,6 +90,7 @@ impl virtio::Driver for RstkeyDriver {
                     engine: debug_engine,
                     selftest <- Selftest::new(selftest_engine),
                     crypto <- CryptoTest::new(),
+                    rsassa <- RsassaTest::new(rsassa_engine),
                 }? Error),
                 vdev.as_ref().name(),
                 |data, dir| {
@@ -92,6 +98,7 @@ impl virtio::Driver for RstkeyDriver {
                     dir.read_only_file(c"stats", data.engine.stats());
                     dir.read_write_file(c"selftest", &data.selftest);
                     dir.read_write_file(c"crypto", &data.crypto);
+                    dir.read_write_file(c"rsassa", &data.rsassa);
                 },
             ),
             GFP_KERNEL,

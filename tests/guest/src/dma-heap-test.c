@@ -10,6 +10,12 @@
  *   dma-heap-test session TEEDEV UUID LOGIN
  *                                   open a session as user space: prints the
  *                                   ioctl errno or the TEE result code
+ *   dma-heap-test fdcmd HEAP SIZE FILL FILE COMMAND...
+ *                                   allocate SIZE bytes, copy the file FILL
+ *                                   into them through an mmap (- for none),
+ *                                   and write COMMAND, with each word "FD"
+ *                                   replaced by the dma-buf's descriptor, to
+ *                                   FILE while the buffer is held
  *
  * Output: "ok VALUE" or "errno N", one line. Exit status 0 unless the usage
  * is wrong or the heap can't be opened.
@@ -97,9 +103,80 @@ static int session(const char *dev, const char *uuid, unsigned int login)
 	return 0;
 }
 
+/* Writes the words of @argv, "FD" replaced by @fd, to @file in one write. */
+static int write_command(const char *file, int fd, char **argv)
+{
+	char cmd[32768];
+	size_t n = 0;
+	int out, ret;
+
+	for (; *argv; argv++) {
+		if (!strcmp(*argv, "FD"))
+			ret = snprintf(cmd + n, sizeof(cmd) - n, "%d ", fd);
+		else
+			ret = snprintf(cmd + n, sizeof(cmd) - n, "%s ", *argv);
+		if (ret < 0 || (size_t)ret >= sizeof(cmd) - n) {
+			fprintf(stderr, "command too long\n");
+			return 1;
+		}
+		n += ret;
+	}
+	out = open(file, O_WRONLY | O_CLOEXEC);
+	if (out < 0 || write(out, cmd, n) != (ssize_t)n) {
+		perror(file);
+		return 1;
+	}
+	close(out);
+	return 0;
+}
+
+/* Copies the file @fill into the first bytes of the dma-buf @fd of @size. */
+static int fill_buffer(int fd, size_t size, const char *fill)
+{
+	static char buf[65536];
+	ssize_t n;
+	char *p;
+	int in;
+
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	in = open(fill, O_RDONLY | O_CLOEXEC);
+	if (p == MAP_FAILED || in < 0) {
+		perror("fill");
+		return 1;
+	}
+	/*
+	 * Through a local buffer: the heap maps its pages with
+	 * remap_pfn_range(), which some file systems can't read() into.
+	 */
+	n = read(in, buf, sizeof(buf) < size ? sizeof(buf) : size);
+	if (n > 0)
+		memcpy(p, buf, n);
+	close(in);
+	munmap(p, size);
+	if (n < 0)
+		perror(fill);
+	return n < 0;
+}
+
 int main(int argc, char **argv)
 {
 	int fd;
+
+	if (argc >= 7 && !strcmp(argv[1], "fdcmd")) {
+		size_t size = strtoull(argv[3], NULL, 0);
+		int ret;
+
+		fd = heap_alloc(argv[2], size);
+		if (fd < 0) {
+			printf("alloc errno %d\n", errno);
+			return 1;
+		}
+		if (strcmp(argv[4], "-") && fill_buffer(fd, size, argv[4]))
+			return 1;
+		ret = write_command(argv[5], fd, argv + 6);
+		close(fd);
+		return ret;
+	}
 
 	if (argc == 5 && !strcmp(argv[1], "session"))
 		return session(argv[2], argv[3], strtoul(argv[4], NULL, 0));
@@ -152,7 +229,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	fprintf(stderr,
-		"usage: %s alloc HEAP SIZE | mmap HEAP | sync HEAP | session TEEDEV UUID LOGIN\n",
+		"usage: %s alloc HEAP SIZE | mmap HEAP | sync HEAP | session TEEDEV UUID LOGIN | fdcmd HEAP SIZE FILL FILE COMMAND...\n",
 		argv[0]);
 	return 2;
 }
