@@ -94,9 +94,11 @@ pub trait Handler: Send + Sync + 'static {
 ///
 /// # Invariants
 ///
-/// - `entries[..readable + writable]` are initialized, each describing one buffer that lives for
-///   `'a`: `kmalloc()` memory in the direct map (`sg_init_one()`), or pages of a dma-buf mapped
-///   for the device ([`Sgs::readable_mapped`]); the first `readable` of them are
+/// - For each `i < readable + writable`, either `chains[i]` is null and `entries[i]` is
+///   initialized, describing one buffer that lives for `'a`: `kmalloc()` memory in the direct map
+///   (`sg_init_one()`), or pages of a dma-buf mapped for the device ([`Sgs::readable_mapped`]);
+///   or `chains[i]` is a scatterlist that stays valid for the request's time in the queue
+///   ([`Sgs::readable_sg`], [`Sgs::writable_sg`]). The first `readable` buffers are
 ///   device-readable, the others device-writable.
 /// - `readable + writable <= MAX_SGS`.
 pub struct Sgs<'a> {
@@ -106,6 +108,8 @@ pub struct Sgs<'a> {
     end: usize,
     /// The scatterlist entries, one list of one entry per buffer.
     entries: [bindings::scatterlist; MAX_SGS],
+    /// Scatterlists of the caller used instead of the entry at the same index, or null.
+    chains: [*mut bindings::scatterlist; MAX_SGS],
     /// The number of device-readable buffers.
     readable: usize,
     /// The number of device-writable buffers.
@@ -124,6 +128,7 @@ impl<'a> Sgs<'a> {
             base,
             end: base.saturating_add(size),
             entries: pin_init::zeroed(),
+            chains: [ptr::null_mut(); MAX_SGS],
             readable: 0,
             writable: 0,
             map_api,
@@ -203,6 +208,73 @@ impl<'a> Sgs<'a> {
         // INVARIANT: The entry describes device-readable memory that stays valid (mapped) for the
         // request's time in the queue, by the safety requirements; `index < MAX_SGS`.
         self.readable += 1;
+        Ok(())
+    }
+
+    /// Appends the scatterlist `sg`, which holds at least `len` bytes, as one device-readable
+    /// buffer, for instance the source of a crypto request. All its entries are given to the
+    /// device, which must be told how many bytes to read by the request itself.
+    ///
+    /// # Errors
+    ///
+    /// [`EINVAL`] if `len` is zero, `sg` holds fewer than `len` bytes, or a device-writable
+    /// buffer was added before; [`E2BIG`] if the list is full.
+    ///
+    /// # Safety
+    ///
+    /// `sg` must be a valid scatterlist of memory the device may read with DMA (pages of the
+    /// kernel's memory, not restricted memory), which stays valid, and whose memory stays
+    /// allocated, until the request is returned by [`Virtqueue::get_buf`] or dropped by the
+    /// queue.
+    pub unsafe fn readable_sg(&mut self, sg: NonNull<bindings::scatterlist>, len: usize) -> Result {
+        // SAFETY: By the safety requirements.
+        unsafe { self.push_sg(sg, len, false) }
+    }
+
+    /// Appends the scatterlist `sg`, which holds at least `len` bytes, as one device-writable
+    /// buffer, for instance the destination of a crypto request.
+    ///
+    /// # Errors
+    ///
+    /// [`EINVAL`] if `len` is zero or `sg` holds fewer than `len` bytes; [`E2BIG`] if the list is
+    /// full.
+    ///
+    /// # Safety
+    ///
+    /// As for [`Sgs::readable_sg`]; moreover nothing else may access the memory until the request
+    /// is returned or dropped.
+    pub unsafe fn writable_sg(&mut self, sg: NonNull<bindings::scatterlist>, len: usize) -> Result {
+        // SAFETY: By the safety requirements.
+        unsafe { self.push_sg(sg, len, true) }
+    }
+
+    /// Appends the scatterlist `sg` of at least `len` bytes.
+    ///
+    /// # Safety
+    ///
+    /// As for [`Sgs::writable_sg`] if `writable`, else as for [`Sgs::readable_sg`].
+    unsafe fn push_sg(
+        &mut self,
+        sg: NonNull<bindings::scatterlist>,
+        len: usize,
+        writable: bool,
+    ) -> Result {
+        let len_u64 = u64::try_from(len).map_err(|_| EINVAL)?;
+        // SAFETY: `sg` is a valid scatterlist by the safety requirements.
+        if unsafe { bindings::sg_nents_for_len(sg.as_ptr(), len_u64) } < 0 {
+            return Err(EINVAL);
+        }
+        self.next_entry(len, writable)?;
+        let index = self.readable + self.writable;
+        // INVARIANT: `next_entry()` checked that there is a free index, and the order of the
+        // readable and writable buffers; `sg` stays valid for the request's time in the queue by
+        // the safety requirements.
+        self.chains[index] = sg.as_ptr();
+        if writable {
+            self.writable += 1;
+        } else {
+            self.readable += 1;
+        }
         Ok(())
     }
 
@@ -380,8 +452,16 @@ impl<R: Send + 'static> Virtqueue<R> {
             }
 
             let mut list = [ptr::null_mut::<bindings::scatterlist>(); MAX_SGS];
-            for (slot, sg) in list.iter_mut().zip(sgs.entries.iter_mut()) {
-                *slot = ptr::from_mut(sg);
+            for ((slot, sg), chain) in list
+                .iter_mut()
+                .zip(sgs.entries.iter_mut())
+                .zip(sgs.chains.iter())
+            {
+                *slot = if chain.is_null() {
+                    ptr::from_mut(sg)
+                } else {
+                    *chain
+                };
             }
 
             // CAST: By the type invariants of `Sgs`, both counts are at most `MAX_SGS`.
@@ -389,10 +469,12 @@ impl<R: Send + 'static> Virtqueue<R> {
 
             // SAFETY:
             // - `vq` is a live virtqueue by the type invariants.
-            // - `list[..out + inp]` point to initialized one-entry scatterlists (type invariants
-            //   of `Sgs`), readable ones first; their buffers belong to the request (or are
-            //   `'static`), which stays allocated until `get_buf()` or `detach_unused_buf()`
-            //   returns `token`, and nothing accesses the request until then.
+            // - `list[..out + inp]` point to initialized one-entry scatterlists or to the
+            //   caller's scatterlists (type invariants of `Sgs`), readable ones first; their
+            //   buffers belong to the request (or are `'static`), which stays allocated until
+            //   `get_buf()` or `detach_unused_buf()` returns `token`, and nothing accesses the
+            //   request until then, or stay valid until then by the safety requirements of
+            //   `Sgs::readable_sg()` and `Sgs::writable_sg()`.
             // - `token` is not null.
             to_result(unsafe {
                 bindings::virtqueue_add_sgs(
