@@ -307,6 +307,45 @@ impl<T: Algorithm> AsyncRequest<T> {
         unsafe { bindings::skcipher_request_complete(self.ptr.as_ptr(), err) };
     }
 
+    /// Returns the source and the destination scatterlists of the request (the same list for an
+    /// in-place request), which hold at least `cryptlen` bytes; `None` if a list is missing,
+    /// which the crypto API allows only for an empty request.
+    ///
+    /// They stay valid, and the user does not access their memory, until the request is
+    /// completed: an engine may hand them to a device for DMA as long as it completes the request
+    /// only after the device is done with them.
+    pub fn sg_lists(
+        &self,
+    ) -> Option<(
+        NonNull<bindings::scatterlist>,
+        NonNull<bindings::scatterlist>,
+    )> {
+        // SAFETY: `ptr` is valid by the type invariants.
+        let (src, dst) = unsafe { ((*self.ptr.as_ptr()).src, (*self.ptr.as_ptr()).dst) };
+        Some((NonNull::new(src)?, NonNull::new(dst)?))
+    }
+
+    /// Returns the number of scatterlist entries that hold the `cryptlen` bytes of the source and
+    /// of the destination.
+    pub fn sg_entries(&self) -> (usize, usize) {
+        let Some((src, dst)) = self.sg_lists() else {
+            return (0, 0);
+        };
+        // SAFETY: `ptr` is valid by the type invariants.
+        let len = u64::from(unsafe { (*self.ptr.as_ptr()).cryptlen });
+        // SAFETY: The lists are valid and hold `cryptlen` bytes (checked by the adapter).
+        let (s, d) = unsafe {
+            (
+                bindings::sg_nents_for_len(src.as_ptr(), len),
+                bindings::sg_nents_for_len(dst.as_ptr(), len),
+            )
+        };
+        (
+            usize::try_from(s).unwrap_or(0),
+            usize::try_from(d).unwrap_or(0),
+        )
+    }
+
     /// Ends a request that the operation processed synchronously, with success: the operation
     /// returns [`Queued::Done`] and the user's callback is not called.
     pub fn finish(self) -> Finished {
@@ -394,6 +433,32 @@ impl<'a, T: Algorithm> Request<'a, T> {
             bindings::memcpy_from_sglist(
                 buf.as_mut_ptr().cast(),
                 (*self.ptr.as_ptr()).src,
+                start,
+                nbytes,
+            )
+        };
+        Ok(())
+    }
+
+    /// Copies `buf.len()` bytes at `offset` of the destination into `buf`, for instance what a
+    /// device wrote there.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`EINVAL`] if the range is not within the `cryptlen` bytes of the request.
+    pub fn copy_from_dst(&self, offset: usize, buf: &mut [u8]) -> Result {
+        let (start, nbytes) = self.check_range(offset, buf.len())?;
+        if nbytes == 0 {
+            return Ok(());
+        }
+        // SAFETY:
+        // - `buf` is valid for writing `nbytes` bytes.
+        // - By the type invariants, `dst` is a valid scatterlist of at least `cryptlen` bytes,
+        //   and `start + nbytes <= cryptlen` has been checked.
+        unsafe {
+            bindings::memcpy_from_sglist(
+                buf.as_mut_ptr().cast(),
+                (*self.ptr.as_ptr()).dst,
                 start,
                 nbytes,
             )
@@ -500,6 +565,8 @@ impl<T: Algorithm> Adapter<T> {
         op: fn(&T::Context, &mut Request<'_, T>) -> Result,
     ) -> c_int {
         from_result(|| {
+            // SAFETY: `req` is valid by the safety requirements.
+            unsafe { Self::check_lengths(req) }?;
             // SAFETY: `req` is valid by the safety requirements and belongs to a transformation
             // of `T`.
             let tfm = unsafe { bindings::crypto_skcipher_reqtfm(req) };
@@ -534,6 +601,32 @@ impl<T: Algorithm> Adapter<T> {
         unsafe { Self::crypt(req, T::decrypt) }
     }
 
+    /// Checks that the source and the destination of `req` hold `cryptlen` bytes, as the crypto
+    /// API requires of its users; the algorithm is not called for a request that breaks this.
+    ///
+    /// # Safety
+    ///
+    /// `req` must be a valid request.
+    unsafe fn check_lengths(req: *mut bindings::skcipher_request) -> Result {
+        // SAFETY: `req` is valid by the safety requirements.
+        let (src, dst, len) = unsafe { ((*req).src, (*req).dst, (*req).cryptlen) };
+        if len == 0 {
+            return Ok(());
+        }
+        if src.is_null() || dst.is_null() {
+            return Err(EINVAL);
+        }
+        // SAFETY: A valid request's `src` and `dst` are valid scatterlists.
+        let short = unsafe {
+            bindings::sg_nents_for_len(src, len.into()) < 0
+                || bindings::sg_nents_for_len(dst, len.into()) < 0
+        };
+        if short {
+            return Err(EINVAL);
+        }
+        Ok(())
+    }
+
     /// Runs the asynchronous operation `op` on a request.
     ///
     /// # Safety
@@ -544,6 +637,10 @@ impl<T: Algorithm> Adapter<T> {
         let Some(ptr) = NonNull::new(req) else {
             return EINVAL.to_errno();
         };
+        // SAFETY: `req` is valid by the safety requirements.
+        if let Err(e) = unsafe { Self::check_lengths(req) } {
+            return e.to_errno();
+        }
         // SAFETY: `req` is valid by the safety requirements and belongs to a transformation of
         // `T`.
         let tfm = unsafe { bindings::crypto_skcipher_reqtfm(req) };
