@@ -44,6 +44,7 @@ use crate::{
         Cipher,
         CipherCompletion,
         CipherOp,
+        CipherSgs,
         Direction,
         Engine,
         RsaHash,
@@ -224,24 +225,21 @@ impl CipherCompletion for CbcCompletion {
         }
     }
 
-    fn done(&mut self, result: Result<KVec<u8>>) {
+    fn done(&mut self, result: Result) {
         let Some(mut req) = self.req.take() else {
             return;
         };
-        let result = result.and_then(|mut dst| {
+        // The device wrote the result to the destination.
+        let result = result.and_then(|()| {
             let mut r = req.request();
-            let copied = r.copy_to_dst(0, &dst);
             // CBC's output IV is the last ciphertext block.
-            let last = match self.direction {
-                Direction::Encrypt => dst.len().checked_sub(AES_BLOCK_SIZE).map(|i| &dst[i..]),
-                Direction::Decrypt => Some(&self.next_iv[..]),
-            };
-            if let Some(last) = last {
-                r.iv().copy_from_slice(last);
+            let mut last = self.next_iv;
+            if self.direction == Direction::Encrypt {
+                let len = r.cryptlen();
+                r.copy_from_dst(len.saturating_sub(AES_BLOCK_SIZE), &mut last)?;
             }
-            // The result may be plaintext: it does not stay in freed memory.
-            dst.as_mut_slice().fill(0);
-            copied
+            r.iv().copy_from_slice(&last);
+            Ok(())
         });
         req.complete(result);
     }
@@ -266,23 +264,30 @@ impl CbcAes {
         }
 
         let gfp = req.gfp();
-        let mut src = match KVec::from_elem(0u8, len, gfp) {
-            Ok(s) => s,
-            Err(e) => return Err(req.refuse(e.into())),
-        };
         let mut iv = [0u8; AES_BLOCK_SIZE];
         let mut next_iv = [0u8; AES_BLOCK_SIZE];
         let copied = {
             let mut r = req.request();
             iv.copy_from_slice(r.iv());
-            r.copy_from_src(0, &mut src)
+            // Decrypting, the output IV is the last source block, which an in-place request
+            // overwrites.
+            match direction {
+                Direction::Decrypt => {
+                    r.copy_from_src(len.saturating_sub(AES_BLOCK_SIZE), &mut next_iv)
+                }
+                Direction::Encrypt => Ok(()),
+            }
         };
         if let Err(e) = copied {
             return Err(req.refuse(e));
         }
-        if direction == Direction::Decrypt {
-            next_iv.copy_from_slice(&src[len - AES_BLOCK_SIZE..]);
-        }
+        let Some((src, dst)) = req.sg_lists() else {
+            return Err(req.refuse(EINVAL));
+        };
+        // SAFETY: The lists hold `len` bytes in that many entries (checked by the crypto
+        // abstraction) and stay valid, with nothing else accessing them, until the request is
+        // completed, which the completion does: it owns the request.
+        let sgs = unsafe { CipherSgs::new(src, dst, len, req.sg_entries()) };
 
         let id = match direction {
             Direction::Encrypt => key.enc,
@@ -293,7 +298,7 @@ impl CbcAes {
                 id,
                 direction,
                 iv,
-                src,
+                sgs,
             },
             gfp,
         ) {

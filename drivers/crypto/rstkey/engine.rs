@@ -6,8 +6,10 @@
 //! added without touching them. The virtio-crypto device is one engine, see
 //! [`VirtioEngine`](crate::virtio_engine::VirtioEngine).
 
+use core::ptr::NonNull;
 use kernel::{
     alloc::Flags,
+    bindings,
     dma_buf::DmaBuf,
     prelude::*,
     tee, //
@@ -161,9 +163,9 @@ pub(crate) trait CipherCompletion: Send {
     /// The operation, which was put on the backlog, has been handed to the accelerator.
     fn started(&mut self);
 
-    /// The operation is done: the result, as long as the source, or the error. Called once, from
-    /// any context, including hard interrupts; the object is dropped afterwards.
-    fn done(&mut self, result: Result<KVec<u8>>);
+    /// The operation is done, its result in the destination, or failed. Called once, from any
+    /// context, including hard interrupts; the object is dropped afterwards.
+    fn done(&mut self, result: Result);
 }
 
 /// An asynchronous cipher operation the engine accepted.
@@ -174,7 +176,50 @@ pub(crate) enum Submitted {
     Backlogged,
 }
 
-/// A cipher operation to start, for [`Engine::cipher_async`].
+/// The scatterlists of a crypto request, which the accelerator reads and writes in place.
+///
+/// # Invariants
+///
+/// `src` and `dst` are valid scatterlists of kernel memory holding at least `len > 0` bytes, in
+/// `src_entries` and `dst_entries` entries, which stay valid, and which nothing else accesses,
+/// until the completion of the operation they are given with is called or dropped.
+pub(crate) struct CipherSgs {
+    pub(crate) src: NonNull<bindings::scatterlist>,
+    pub(crate) dst: NonNull<bindings::scatterlist>,
+    pub(crate) len: usize,
+    pub(crate) src_entries: usize,
+    pub(crate) dst_entries: usize,
+}
+
+// SAFETY: The scatterlists may be used from any CPU while the operation runs (type invariants).
+unsafe impl Send for CipherSgs {}
+
+impl CipherSgs {
+    /// Describes the scatterlists of a request of `len` bytes.
+    ///
+    /// # Safety
+    ///
+    /// As in the type invariants: the lists hold `len` bytes in that many entries and stay
+    /// valid, and nothing else accesses them, until the completion they are given with is called
+    /// or dropped.
+    pub(crate) unsafe fn new(
+        src: NonNull<bindings::scatterlist>,
+        dst: NonNull<bindings::scatterlist>,
+        len: usize,
+        (src_entries, dst_entries): (usize, usize),
+    ) -> Self {
+        // INVARIANT: By the safety requirements.
+        Self {
+            src,
+            dst,
+            len,
+            src_entries,
+            dst_entries,
+        }
+    }
+}
+
+/// A cipher operation to start, for [`Engine::submit_cipher`].
 pub(crate) struct CipherOp {
     /// The session.
     pub(crate) id: SessionId,
@@ -182,8 +227,8 @@ pub(crate) struct CipherOp {
     pub(crate) direction: Direction,
     /// The IV.
     pub(crate) iv: [u8; AES_BLOCK_SIZE],
-    /// The source.
-    pub(crate) src: KVec<u8>,
+    /// The source and the destination, which the accelerator reads and writes in place.
+    pub(crate) sgs: CipherSgs,
 }
 
 /// An accelerator.

@@ -14,6 +14,7 @@ use core::sync::atomic::{
 };
 use kernel::{
     alloc::Flags,
+    bindings,
     device::{
         self,
         Core, //
@@ -147,12 +148,37 @@ impl Mapped {
     }
 }
 
+/// A scatterlist of the user of a request, see [`CipherSgs`].
+///
+/// # Invariants
+///
+/// `sg` holds at least `len` bytes of kernel memory and stays valid, with nothing else accessing
+/// it, until the request's completion is called or dropped, which is after the device is done
+/// with the request.
+struct UserSg {
+    sg: NonNull<bindings::scatterlist>,
+    len: usize,
+}
+
+// SAFETY: The scatterlist may be used from any CPU while the request exists (type invariants).
+unsafe impl Send for UserSg {}
+
 /// A device-readable part of the input of a request.
 enum Part {
     /// A copy in kernel memory, owned by the request.
     Owned(KVec<u8>),
     /// A range of restricted memory, read through the buffer's mapping.
     Mapped(Mapped),
+    /// The source of a crypto request, read where it is.
+    User(UserSg),
+}
+
+/// Where the device writes the result of a cipher request.
+enum Output {
+    /// A buffer of the request, handed to the completion.
+    Owned(KVec<u8>),
+    /// The destination of a crypto request, written where it is.
+    User(UserSg),
 }
 
 /// The input of a request: its parts, in order.
@@ -183,6 +209,9 @@ fn describe_input<'a>(input: &'a Input, sgs: &mut Sgs<'a>) -> Result {
         match part {
             Part::Owned(buf) => sgs.readable_vec(buf)?,
             Part::Mapped(m) => m.describe(sgs)?,
+            // SAFETY: By the type invariants of `UserSg`, the list holds `len` bytes of kernel
+            // memory and stays valid until the request is answered or dropped.
+            Part::User(u) => unsafe { sgs.readable_sg(u.sg, u.len)? },
         }
     }
     Ok(())
@@ -246,7 +275,7 @@ enum Op {
         /// The source (device-readable).
         src: Input,
         /// The destination, as long as the source (device-writable).
-        dst: KVec<u8>,
+        dst: Output,
         /// The status (device-writable).
         status: InHdr,
     },
@@ -263,6 +292,8 @@ enum Reply {
 
 /// A request on one of the queues: the buffers of the operation and where to leave the answer.
 pub(crate) struct Request {
+    /// The number of descriptors the request takes in a queue, without indirect descriptors.
+    descriptors: u32,
     /// The operation.
     op: Op,
     /// Where the answer goes.
@@ -326,7 +357,13 @@ impl Request {
                 sgs.readable(req)?;
                 sgs.readable(iv)?;
                 describe_input(src, sgs)?;
-                sgs.writable_vec(dst)?;
+                match dst {
+                    Output::Owned(buf) => sgs.writable_vec(buf)?,
+                    // SAFETY: By the type invariants of `UserSg`, the list holds `len` bytes of
+                    // kernel memory, which nothing else accesses until the request is answered
+                    // or dropped.
+                    Output::User(u) => unsafe { sgs.writable_sg(u.sg, u.len)? },
+                }
                 sgs.writable(status)
             }
         }
@@ -342,7 +379,13 @@ impl Request {
             }
             Op::DestroySession { status, .. } => (status.status(), 0, KVec::new()),
             Op::Akcipher { status, dst, .. } => (status.status(), 0, core::mem::take(dst)),
-            Op::Cipher { status, dst, .. } => (status.status(), 0, core::mem::take(dst)),
+            Op::Cipher { status, dst, .. } => {
+                let dst = match dst {
+                    Output::Owned(buf) => core::mem::take(buf),
+                    Output::User(_) => KVec::new(),
+                };
+                (status.status(), 0, dst)
+            }
         };
 
         match &mut req.reply {
@@ -356,7 +399,7 @@ impl Request {
             }
             Reply::Call(completion) => {
                 if let Some(mut c) = completion.take() {
-                    c.done(status_to_result(status).map(|()| dst));
+                    c.done(status_to_result(status));
                 }
             }
         }
@@ -387,7 +430,9 @@ impl Drop for Request {
             }
             Op::Cipher { src, dst, .. } => {
                 wipe_input(src);
-                dst.as_mut_slice().fill(0);
+                if let Output::Owned(buf) = dst {
+                    buf.as_mut_slice().fill(0);
+                }
             }
             Op::DestroySession { .. } => (),
         }
@@ -428,7 +473,7 @@ impl QueueHandler {
         let mut added = false;
         let mut vq = queue.lock();
         while let Some(pos) = backlog.reqs.iter().position(|(q, _)| *q == queue.index()) {
-            if vq.num_free() < MAX_REQUEST_BUFFERS {
+            if backlog.reqs[pos].1.descriptors.min(vq.vring_size()) > vq.num_free() {
                 break;
             }
             let Ok((index, mut req)) = backlog.reqs.remove(pos) else {
@@ -774,6 +819,7 @@ impl VirtioEngine {
         )?;
         let req = KBox::new(
             Request {
+                descriptors: MAX_REQUEST_BUFFERS,
                 op,
                 reply: Reply::Wait(done.clone()),
             },
@@ -1068,7 +1114,7 @@ impl Engine for VirtioEngine {
                     req,
                     iv,
                     src,
-                    dst,
+                    dst: Output::Owned(dst),
                     status: InHdr::new(),
                 },
             )
@@ -1098,7 +1144,7 @@ impl Engine for VirtioEngine {
                 req,
                 iv,
                 src: owned_input(src, GFP_KERNEL)?,
-                dst,
+                dst: Output::Owned(dst),
                 status: InHdr::new(),
             },
         )?;
@@ -1114,12 +1160,27 @@ impl Engine for VirtioEngine {
     type PreparedCipher = PreparedCipher;
 
     fn prepare_cipher(&self, op: CipherOp, gfp: Flags) -> Result<PreparedCipher> {
-        let len = op.src.len();
+        let sgs = op.sgs;
+        let len = sgs.len;
+        let req = self.cipher_req(op.id, op.direction, len)?;
+        let mut src = KVec::with_capacity(1, gfp)?;
+        // INVARIANT: By the type invariants of `CipherSgs`, the lists hold `len` bytes and stay
+        // valid, with nothing else accessing them, until the completion is called or dropped.
+        src.push(Part::User(UserSg { sg: sgs.src, len }), gfp)?;
+        let dst = Output::User(UserSg { sg: sgs.dst, len });
+        // The header, the IV and the status, and the entries of the lists.
+        let descriptors = sgs
+            .src_entries
+            .checked_add(sgs.dst_entries)
+            .and_then(|n| n.checked_add(3))
+            .and_then(|n| u32::try_from(n).ok())
+            .ok_or(EINVAL)?;
         Ok(PreparedCipher {
-            req: self.cipher_req(op.id, op.direction, len)?,
+            req,
             iv: op.iv,
-            dst: KVec::from_elem(0u8, len, gfp)?,
-            src: owned_input(op.src, gfp)?,
+            src,
+            dst,
+            descriptors,
             slot: KBox::new_uninit(gfp)?,
         })
     }
@@ -1149,7 +1210,8 @@ impl Engine for VirtioEngine {
         // Requests go to the device in order: a new one waits while older ones do.
         let index = queue.index();
         let waiting = backlog.reqs.iter().any(|(q, _)| *q == index);
-        let room = !waiting && vq.num_free() >= MAX_REQUEST_BUFFERS;
+        // A request longer than the ring fits once the ring is empty, with indirect descriptors.
+        let room = !waiting && vq.num_free() >= op.descriptors.min(vq.vring_size());
         if !room {
             if !may_backlog {
                 return Err((ENOSPC, completion));
@@ -1162,6 +1224,7 @@ impl Engine for VirtioEngine {
         // From here on, errors go to the completion.
         let completion: KBox<dyn CipherCompletion> = completion;
         let request = op.slot.write(Request {
+            descriptors: op.descriptors,
             op: Op::Cipher {
                 req: op.req,
                 iv: op.iv,
@@ -1201,7 +1264,9 @@ pub(crate) struct PreparedCipher {
     req: CipherDataReq,
     iv: [u8; AES_BLOCK_SIZE],
     src: Input,
-    dst: KVec<u8>,
+    dst: Output,
+    /// The number of descriptors the request takes in the queue, without indirect descriptors.
+    descriptors: u32,
     slot: KBox<core::mem::MaybeUninit<Request>>,
 }
 
