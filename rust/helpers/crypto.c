@@ -75,6 +75,46 @@ __rust_helper void *rust_helper_crypto_sig_ctx(struct crypto_sig *tfm)
 {
 	return crypto_sig_ctx(tfm);
 }
+
+__rust_helper void rust_helper_crypto_free_sig(struct crypto_sig *tfm)
+{
+	crypto_free_sig(tfm);
+}
+
+__rust_helper int rust_helper_crypto_sig_set_privkey(struct crypto_sig *tfm,
+						     const void *key,
+						     unsigned int keylen)
+{
+	return crypto_sig_set_privkey(tfm, key, keylen);
+}
+
+__rust_helper int rust_helper_crypto_sig_set_pubkey(struct crypto_sig *tfm,
+						    const void *key,
+						    unsigned int keylen)
+{
+	return crypto_sig_set_pubkey(tfm, key, keylen);
+}
+
+__rust_helper int rust_helper_crypto_sig_sign(struct crypto_sig *tfm,
+					      const void *src, unsigned int slen,
+					      void *dst, unsigned int dlen)
+{
+	return crypto_sig_sign(tfm, src, slen, dst, dlen);
+}
+
+__rust_helper int rust_helper_crypto_sig_verify(struct crypto_sig *tfm,
+						const void *src,
+						unsigned int slen,
+						const void *digest,
+						unsigned int dlen)
+{
+	return crypto_sig_verify(tfm, src, slen, digest, dlen);
+}
+
+__rust_helper unsigned int rust_helper_crypto_sig_maxsize(struct crypto_sig *tfm)
+{
+	return crypto_sig_maxsize(tfm);
+}
 #endif
 
 #if IS_BUILTIN(CONFIG_CRYPTO_AKCIPHER)
@@ -89,5 +129,30 @@ __rust_helper struct crypto_akcipher *
 rust_helper_crypto_akcipher_reqtfm(struct akcipher_request *req)
 {
 	return crypto_akcipher_reqtfm(req);
+}
+
+__rust_helper void rust_helper_crypto_free_akcipher(struct crypto_akcipher *tfm)
+{
+	crypto_free_akcipher(tfm);
+}
+
+__rust_helper int
+rust_helper_crypto_akcipher_set_priv_key(struct crypto_akcipher *tfm,
+					 const void *key, unsigned int keylen)
+{
+	return crypto_akcipher_set_priv_key(tfm, key, keylen);
+}
+
+__rust_helper int
+rust_helper_crypto_akcipher_set_pub_key(struct crypto_akcipher *tfm,
+					const void *key, unsigned int keylen)
+{
+	return crypto_akcipher_set_pub_key(tfm, key, keylen);
+}
+
+__rust_helper unsigned int
+rust_helper_crypto_akcipher_maxsize(struct crypto_akcipher *tfm)
+{
+	return crypto_akcipher_maxsize(tfm);
 }
 #endif

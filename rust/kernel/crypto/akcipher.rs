@@ -342,3 +342,121 @@ impl<T: AkcipherAlgorithm> PinnedDrop for Registration<T> {
         unsafe { bindings::crypto_unregister_akcipher(self.alg.get()) };
     }
 }
+
+/// An asymmetric cipher transformation (`struct crypto_akcipher`), for users of an algorithm.
+///
+/// # Invariants
+///
+/// `self.ptr` is a transformation allocated by `crypto_alloc_akcipher()` and owned by `self`.
+pub struct AkcipherTfm {
+    ptr: NonNull<bindings::crypto_akcipher>,
+}
+
+// SAFETY: A transformation can be used and freed from any thread.
+unsafe impl Send for AkcipherTfm {}
+
+impl AkcipherTfm {
+    /// Allocates a transformation of the algorithm `name` (generic or driver name), for instance
+    /// `pkcs1pad(rsa)`.
+    ///
+    /// # Errors
+    ///
+    /// [`ENOENT`] if there is no such algorithm, or another error of `crypto_alloc_akcipher()`.
+    pub fn new(name: &CStr) -> Result<Self> {
+        // SAFETY: `name` is a valid C string.
+        let ptr = crate::error::from_err_ptr(unsafe {
+            bindings::crypto_alloc_akcipher(name.as_char_ptr(), 0, 0)
+        })?;
+        // INVARIANT: `crypto_alloc_akcipher()` returned a transformation owned by the caller.
+        Ok(Self {
+            ptr: NonNull::new(ptr).ok_or(ENOMEM)?,
+        })
+    }
+
+    /// Sets the private key, in the algorithm's format (for RSA, a BER `RSAPrivateKey`).
+    ///
+    /// # Errors
+    ///
+    /// The error of the algorithm, for instance [`EINVAL`] for a key it does not accept.
+    pub fn set_priv_key(&mut self, key: &[u8]) -> Result {
+        let len = u32::try_from(key.len()).map_err(|_| EINVAL)?;
+        // SAFETY: `self.ptr` is valid by the type invariants; `key` holds `len` bytes.
+        to_result(unsafe {
+            bindings::crypto_akcipher_set_priv_key(self.ptr.as_ptr(), key.as_ptr().cast(), len)
+        })
+    }
+
+    /// Sets the public key, in the algorithm's format (for RSA, a BER `RSAPublicKey`).
+    ///
+    /// # Errors
+    ///
+    /// As for [`AkcipherTfm::set_priv_key`].
+    pub fn set_pub_key(&mut self, key: &[u8]) -> Result {
+        let len = u32::try_from(key.len()).map_err(|_| EINVAL)?;
+        // SAFETY: `self.ptr` is valid by the type invariants; `key` holds `len` bytes.
+        to_result(unsafe {
+            bindings::crypto_akcipher_set_pub_key(self.ptr.as_ptr(), key.as_ptr().cast(), len)
+        })
+    }
+
+    /// Returns the largest output of an operation with the key, in bytes.
+    pub fn max_size(&self) -> usize {
+        // SAFETY: `self.ptr` is valid by the type invariants.
+        let size = unsafe { bindings::crypto_akcipher_maxsize(self.ptr.as_ptr()) };
+        // CAST: `usize` is at least 32 bits wide on the architectures the kernel supports.
+        size as usize
+    }
+
+    /// Encrypts `src` into `dst`, which should be [`AkcipherTfm::max_size`] bytes long, and
+    /// waits for the result.
+    ///
+    /// The buffers are copied by the crypto API, so they may be anywhere.
+    ///
+    /// # Errors
+    ///
+    /// The error of the algorithm, for instance [`EOVERFLOW`] if `dst` is too small.
+    pub fn encrypt(&self, src: &[u8], dst: &mut [u8]) -> Result {
+        self.crypt(src, dst, true).map(|_| ())
+    }
+
+    /// Decrypts `src` into `dst`, waiting for the result, and returns the length of the output.
+    ///
+    /// The buffers are copied by the crypto API, so they may be anywhere.
+    ///
+    /// # Errors
+    ///
+    /// As for [`AkcipherTfm::encrypt`].
+    pub fn decrypt(&self, src: &[u8], dst: &mut [u8]) -> Result<usize> {
+        self.crypt(src, dst, false)
+    }
+
+    fn crypt(&self, src: &[u8], dst: &mut [u8], encrypt: bool) -> Result<usize> {
+        let slen = u32::try_from(src.len()).map_err(|_| EINVAL)?;
+        let dlen = u32::try_from(dst.len()).map_err(|_| EINVAL)?;
+        let (tfm, s, d) = (
+            self.ptr.as_ptr(),
+            src.as_ptr().cast(),
+            dst.as_mut_ptr().cast(),
+        );
+        // SAFETY: `tfm` is valid by the type invariants; `src` holds `slen` bytes and `dst` is
+        // writable for `dlen` bytes. The helpers copy both and wait for the request.
+        let ret = unsafe {
+            if encrypt {
+                bindings::crypto_akcipher_sync_encrypt(tfm, s, slen, d, dlen)
+            } else {
+                bindings::crypto_akcipher_sync_decrypt(tfm, s, slen, d, dlen)
+            }
+        };
+        to_result(ret)?;
+        // CAST: `ret` is not negative after `to_result()`: 0 for an encryption, the length of the
+        // output for a decryption.
+        Ok(ret as usize)
+    }
+}
+
+impl Drop for AkcipherTfm {
+    fn drop(&mut self) {
+        // SAFETY: `self.ptr` is owned by `self` by the type invariants.
+        unsafe { bindings::crypto_free_akcipher(self.ptr.as_ptr()) };
+    }
+}

@@ -291,3 +291,121 @@ impl<T: SigAlgorithm> PinnedDrop for Registration<T> {
         unsafe { bindings::crypto_unregister_sig(self.alg.get()) };
     }
 }
+
+/// A public key signature transformation (`struct crypto_sig`), for users of an algorithm.
+///
+/// # Invariants
+///
+/// `self.ptr` is a transformation allocated by `crypto_alloc_sig()` and owned by `self`.
+pub struct SigTfm {
+    ptr: core::ptr::NonNull<bindings::crypto_sig>,
+}
+
+// SAFETY: A transformation can be used and freed from any thread.
+unsafe impl Send for SigTfm {}
+
+impl SigTfm {
+    /// Allocates a transformation of the algorithm `name` (generic or driver name), for instance
+    /// `pkcs1(rsa,sha256)`.
+    ///
+    /// # Errors
+    ///
+    /// [`ENOENT`] if there is no such algorithm, or another error of `crypto_alloc_sig()`.
+    pub fn new(name: &CStr) -> Result<Self> {
+        // SAFETY: `name` is a valid C string.
+        let ptr = crate::error::from_err_ptr(unsafe {
+            bindings::crypto_alloc_sig(name.as_char_ptr(), 0, 0)
+        })?;
+        // INVARIANT: `crypto_alloc_sig()` returned a transformation owned by the caller.
+        Ok(Self {
+            ptr: core::ptr::NonNull::new(ptr).ok_or(ENOMEM)?,
+        })
+    }
+
+    /// Sets the private key, in the algorithm's format (for RSA, a BER `RSAPrivateKey`).
+    ///
+    /// # Errors
+    ///
+    /// The error of the algorithm, for instance [`EINVAL`] for a key it does not accept.
+    pub fn set_privkey(&mut self, key: &[u8]) -> Result {
+        let len = u32::try_from(key.len()).map_err(|_| EINVAL)?;
+        // SAFETY: `self.ptr` is valid by the type invariants; `key` holds `len` bytes.
+        to_result(unsafe {
+            bindings::crypto_sig_set_privkey(self.ptr.as_ptr(), key.as_ptr().cast(), len)
+        })
+    }
+
+    /// Sets the public key, in the algorithm's format (for RSA, a BER `RSAPublicKey`).
+    ///
+    /// # Errors
+    ///
+    /// As for [`SigTfm::set_privkey`].
+    pub fn set_pubkey(&mut self, key: &[u8]) -> Result {
+        let len = u32::try_from(key.len()).map_err(|_| EINVAL)?;
+        // SAFETY: `self.ptr` is valid by the type invariants; `key` holds `len` bytes.
+        to_result(unsafe {
+            bindings::crypto_sig_set_pubkey(self.ptr.as_ptr(), key.as_ptr().cast(), len)
+        })
+    }
+
+    /// Returns the largest signature the key makes, in bytes.
+    pub fn max_size(&self) -> usize {
+        // SAFETY: `self.ptr` is valid by the type invariants.
+        let size = unsafe { bindings::crypto_sig_maxsize(self.ptr.as_ptr()) };
+        // CAST: `usize` is at least 32 bits wide on the architectures the kernel supports.
+        size as usize
+    }
+
+    /// Signs `digest` into `sig` and returns the length of the signature.
+    ///
+    /// # Errors
+    ///
+    /// The error of the algorithm, for instance [`EINVAL`] for a digest of the wrong size or
+    /// without a private key, [`EOVERFLOW`] if `sig` is too small.
+    pub fn sign(&self, digest: &[u8], sig: &mut [u8]) -> Result<usize> {
+        let slen = u32::try_from(digest.len()).map_err(|_| EINVAL)?;
+        let dlen = u32::try_from(sig.len()).map_err(|_| EINVAL)?;
+        // SAFETY: `self.ptr` is valid by the type invariants; `digest` holds `slen` bytes and
+        // `sig` is writable for `dlen` bytes.
+        let ret = unsafe {
+            bindings::crypto_sig_sign(
+                self.ptr.as_ptr(),
+                digest.as_ptr().cast(),
+                slen,
+                sig.as_mut_ptr().cast(),
+                dlen,
+            )
+        };
+        to_result(ret)?;
+        // CAST: `ret` is a length, not negative after `to_result()`.
+        Ok(ret as usize)
+    }
+
+    /// Verifies that `sig` is a signature of `digest`.
+    ///
+    /// # Errors
+    ///
+    /// [`EKEYREJECTED`] if it is not, or another error of the algorithm.
+    pub fn verify(&self, sig: &[u8], digest: &[u8]) -> Result {
+        let slen = u32::try_from(sig.len()).map_err(|_| EINVAL)?;
+        let dlen = u32::try_from(digest.len()).map_err(|_| EINVAL)?;
+        // SAFETY: `self.ptr` is valid by the type invariants; the buffers hold `slen` and `dlen`
+        // bytes.
+        to_result(unsafe {
+            bindings::crypto_sig_verify(
+                self.ptr.as_ptr(),
+                sig.as_ptr().cast(),
+                slen,
+                digest.as_ptr().cast(),
+                dlen,
+            )
+        })
+    }
+}
+
+impl Drop for SigTfm {
+    fn drop(&mut self) {
+        // SAFETY: `self.ptr` is owned by `self` by the type invariants.
+        unsafe { bindings::crypto_free_sig(self.ptr.as_ptr()) };
+    }
+}
