@@ -119,6 +119,15 @@ impl<T: Driver> Adapter<T> {
         // INVARIANT: `vdev` is valid for the duration of `probe_callback()`.
         let vdev = unsafe { &*vdev.cast::<Device<device::CoreInternal<'_>>>() };
 
+        // `priv` belongs to the driver bound to the device, and drivers do not clear it when they
+        // are unbound (the C `virtio_crypto` leaves a pointer to its freed state there): what it
+        // holds now is stale. Clear it, since `Virtqueues` and the error path below tell from it
+        // whether this driver set up virtqueues.
+        //
+        // SAFETY: `vdev.as_raw()` is a valid device in probe, with the device lock held and no
+        // driver bound, so nothing else uses `priv`.
+        unsafe { (*vdev.as_raw()).priv_ = core::ptr::null_mut() };
+
         let ret = from_result(|| {
             let data = T::probe(vdev);
 

@@ -17,6 +17,7 @@ use kernel::{
 };
 
 mod algs;
+mod bench;
 mod caps;
 mod cryptotest;
 mod engine;
@@ -70,6 +71,8 @@ struct RstkeyModule {
     _driver: driver::Registration<virtio::Adapter<vcrypto::RstkeyDriver>>,
     /// The crypto API algorithms, unregistered after the driver.
     _algs: AlgsGuard,
+    /// The test-only `bench` file, in the debugfs root directory.
+    _bench: Option<Pin<KBox<debugfs::File<bench::Bench>>>>,
     /// The debugfs root directory.
     _debugfs_root: DebugfsRoot,
 }
@@ -94,10 +97,18 @@ impl InPlaceModule for RstkeyModule {
         // If the registration fails, the initializer drops `debugfs_root`, which removes the
         // directory again.
         let debugfs_root = DebugfsRoot::new();
+        let bench = DEBUGFS_ROOT.lock().as_ref().and_then(|root| {
+            KBox::pin_init(
+                root.read_write_file(c"bench", bench::Bench::new()),
+                GFP_KERNEL,
+            )
+            .ok()
+        });
 
         try_pin_init!(Self {
             _driver <- driver::Registration::new(MODULE_NAME, module),
             _algs: AlgsGuard,
+            _bench: bench,
             _debugfs_root: debugfs_root,
         })
     }

@@ -1,0 +1,214 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The test-only debugfs file `rstkey/bench`: measures crypto API algorithms by driver name.
+//!
+//! It belongs to the module, not to a device, so that the same measurements run while the
+//! virtio-crypto device is bound to another driver (the C `virtio_crypto`), and against the
+//! generic software implementations. Commands (keys and data in hexadecimal):
+//!
+//! - `skcipher <DRIVER> <LEN> <DEPTH> <MSECS>`: with an AES-128 key, encrypts `DEPTH` buffers of
+//!   `LEN` bytes in place, all submitted and then all waited for (as `tcrypt`'s multibuffer
+//!   speed test, `mode=600 num_mb=DEPTH`, does), again and again for at least `MSECS`
+//!   milliseconds.
+//! - `sign <DRIVER> <RSAPrivateKey> <MSECS>`: signs a SHA-256 digest with a `crypto_sig`
+//!   transformation, one signature after the other.
+//! - `decrypt <DRIVER> <RSAPrivateKey> <MSECS>`: decrypts, with an `akcipher` transformation, a
+//!   message the same transformation encrypted first.
+//!
+//! Reading returns `bench: ok ops=<N> bytes=<N> ns=<N>` (bytes: 0 for RSA) or
+//! `bench: error <errno> at <step>`, the step being `parse`, `alloc`, `setkey` or `run`.
+
+use kernel::{
+    crypto::{
+        akcipher::AkcipherTfm,
+        sig::SigTfm,
+        skcipher::{
+            Batch,
+            Tfm, //
+        },
+    },
+    debugfs, fmt,
+    prelude::*,
+    str::CString,
+    sync::{
+        new_mutex,
+        Mutex, //
+    },
+    time::{
+        Instant,
+        Monotonic, //
+    },
+    uaccess::UserSliceReader,
+};
+
+use crate::cryptotest::parse_hex;
+
+/// The longest command: an RSA-4096 private key in hexadecimal and the rest.
+const MAX_COMMAND: usize = 8192;
+
+/// The longest measurement, in milliseconds.
+const MAX_MSECS: u64 = 60_000;
+
+/// What a measurement counted.
+struct Measured {
+    ops: u64,
+    bytes: u64,
+    ns: i64,
+}
+
+/// Runs `op` until `msecs` milliseconds have passed; `op` returns the bytes it processed.
+fn measure(msecs: u64, mut op: impl FnMut() -> Result<u64>) -> Result<Measured> {
+    let limit = i64::try_from(msecs.min(MAX_MSECS) * 1_000_000).map_err(|_| EINVAL)?;
+    let start = Instant::<Monotonic>::now();
+    let mut m = Measured {
+        ops: 0,
+        bytes: 0,
+        ns: 0,
+    };
+    while m.ns < limit {
+        m.bytes += op()?;
+        m.ops += 1;
+        m.ns = start.elapsed().as_nanos();
+    }
+    Ok(m)
+}
+
+/// Parses the decimal number `word`.
+fn number(word: &[u8]) -> Result<u64> {
+    core::str::from_utf8(word)
+        .map_err(|_| EINVAL)?
+        .parse()
+        .map_err(|_| EINVAL)
+}
+
+/// Returns `word` as a C string.
+fn c_string(word: &[u8]) -> Result<CString> {
+    CString::try_from_fmt(fmt!("{}", core::str::from_utf8(word).map_err(|_| EINVAL)?))
+}
+
+/// A step of a command and its error.
+struct Failed(&'static str, Error);
+
+/// Returns a closure that tags an error with `step`.
+fn at(step: &'static str) -> impl Fn(Error) -> Failed {
+    move |e| Failed(step, e)
+}
+
+/// The SHA-256 digest that is signed: of the empty message.
+const DIGEST: [u8; 32] = [
+    0xe3, 0xb0, 0xc4, 0x42, 0x98, 0xfc, 0x1c, 0x14, 0x9a, 0xfb, 0xf4, 0xc8, 0x99, 0x6f, 0xb9, 0x24,
+    0x27, 0xae, 0x41, 0xe4, 0x64, 0x9b, 0x93, 0x4c, 0xa4, 0x95, 0x99, 0x1b, 0x78, 0x52, 0xb8, 0x55,
+];
+
+/// Runs the command `words`.
+fn run(words: &[&[u8]]) -> core::result::Result<Measured, Failed> {
+    let parse = at("parse");
+    match words {
+        [b"skcipher", driver, len, depth, msecs] => {
+            let name = c_string(driver).map_err(&parse)?;
+            let len = usize::try_from(number(len).map_err(&parse)?).map_err(|_| parse(EINVAL))?;
+            let depth =
+                usize::try_from(number(depth).map_err(&parse)?).map_err(|_| parse(EINVAL))?;
+            let msecs = number(msecs).map_err(&parse)?;
+            if depth == 0 || depth > 64 || len > 1 << 20 {
+                return Err(parse(EINVAL));
+            }
+            let mut tfm = Tfm::new(&name, 0, 0).map_err(at("alloc"))?;
+            tfm.setkey(&[0x5a; 16]).map_err(at("setkey"))?;
+            let mut batch = Batch::new(&tfm, depth, len, 0xff).map_err(at("alloc"))?;
+            // CAST: `len * depth` is at most 64 MiB.
+            let bytes = (len * depth) as u64;
+            let mut m = measure(msecs, || batch.run(true).map(|()| bytes)).map_err(at("run"))?;
+            // Each run is `depth` requests.
+            m.ops *= depth as u64;
+            Ok(m)
+        }
+        [b"sign", driver, key, msecs] => {
+            let name = c_string(driver).map_err(&parse)?;
+            let key = parse_hex(key).map_err(&parse)?;
+            let msecs = number(msecs).map_err(&parse)?;
+            let mut tfm = SigTfm::new(&name).map_err(at("alloc"))?;
+            tfm.set_privkey(&key).map_err(at("setkey"))?;
+            let mut sig =
+                KVec::from_elem(0u8, tfm.max_size(), GFP_KERNEL).map_err(|e| parse(e.into()))?;
+            measure(msecs, || tfm.sign(&DIGEST, &mut sig).map(|_| 0)).map_err(at("run"))
+        }
+        [b"decrypt", driver, key, msecs] => {
+            let name = c_string(driver).map_err(&parse)?;
+            let key = parse_hex(key).map_err(&parse)?;
+            let msecs = number(msecs).map_err(&parse)?;
+            let mut tfm = AkcipherTfm::new(&name).map_err(at("alloc"))?;
+            tfm.set_priv_key(&key).map_err(at("setkey"))?;
+            let size = tfm.max_size();
+            let mut cipher = KVec::from_elem(0u8, size, GFP_KERNEL).map_err(|e| parse(e.into()))?;
+            let mut plain = KVec::from_elem(0u8, size, GFP_KERNEL).map_err(|e| parse(e.into()))?;
+            tfm.encrypt(&DIGEST, &mut cipher).map_err(at("run"))?;
+            measure(msecs, || {
+                let n = tfm.decrypt(&cipher, &mut plain)?;
+                if plain.get(..n) != Some(&DIGEST[..]) {
+                    return Err(EBADMSG);
+                }
+                Ok(0)
+            })
+            .map_err(at("run"))
+        }
+        _ => Err(parse(EINVAL)),
+    }
+}
+
+/// The `bench` file.
+#[pin_data]
+pub(crate) struct Bench {
+    /// The result of the last command.
+    #[pin]
+    last: Mutex<Option<CString>>,
+}
+
+impl Bench {
+    /// Creates the file's data.
+    pub(crate) fn new() -> impl PinInit<Self, Error> {
+        try_pin_init!(Self {
+            last <- new_mutex!(None, "Bench::last"),
+        }? Error)
+    }
+}
+
+impl debugfs::Reader for Bench {
+    fn read_from_slice(&self, reader: &mut UserSliceReader) -> Result {
+        let n = reader.len();
+        if n > MAX_COMMAND {
+            return Err(EINVAL);
+        }
+        let mut line = KVec::from_elem(0u8, n, GFP_KERNEL)?;
+        reader.read_slice(&mut line)?;
+        let mut words = KVec::new();
+        for w in line
+            .split(|c| c.is_ascii_whitespace())
+            .filter(|w| !w.is_empty())
+        {
+            words.push(w, GFP_KERNEL)?;
+        }
+        let result = match run(&words) {
+            Ok(m) => CString::try_from_fmt(fmt!(
+                "bench: ok ops={} bytes={} ns={}\n",
+                m.ops,
+                m.bytes,
+                m.ns
+            ))?,
+            Err(Failed(step, e)) => {
+                CString::try_from_fmt(fmt!("bench: error {} at {}\n", e.to_errno(), step))?
+            }
+        };
+        *self.last.lock() = Some(result);
+        Ok(())
+    }
+}
+
+impl debugfs::Writer for Bench {
+    fn write(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &*self.last.lock() {
+            Some(s) => f.write_str(s.to_str().map_err(|_| fmt::Error)?),
+            None => f.write_str("none\n"),
+        }
+    }
+}
