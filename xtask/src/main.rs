@@ -7,8 +7,10 @@
 //! - `setup`: install the toolchain and fetch the Linux 7.3 source (idempotent);
 //! - `build`: overlay the project on a copy of the pristine tree and build it;
 //! - `vm`: boot the build in QEMU with a virtio-crypto device;
-//! - `test`: setup, build, boot and run every suite, then summarise.
+//! - `test`: setup, build, boot and run every suite, then summarise;
+//! - `bench`: rstkey vs the C virtio_crypto driver vs generic, in one boot.
 
+mod bench;
 mod build;
 mod cpio;
 mod ktap;
@@ -34,6 +36,10 @@ commands:
       --timeout SECS    kill the guest after SECS seconds (default: none for a shell, 1800 with --exec)
   test [options]        setup + build + boot + run all suites, print `N passed, N failed`
       --no-build        test what was built last
+  bench [options]       measure rstkey vs the C virtio_crypto driver vs generic in one boot,
+                        print a table with ratios, write bench.csv and bench.png
+      --ms N            milliseconds per measurement (default 1000)
+      --no-build        measure what was built last
 
 environment:
   RSTKEY_CACHE          where the source, the build and the logs live (default /var/cache/rstkey)
@@ -54,6 +60,7 @@ fn main() -> ExitCode {
         }),
         "vm" => vm::main(rest),
         "test" => test::main(rest),
+        "bench" => bench::main(rest),
         "-h" | "--help" | "help" => {
             print!("{USAGE}");
             Ok(0)

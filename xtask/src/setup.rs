@@ -47,6 +47,8 @@ const PACKAGES: &[&str] = &[
     "keyutils",
     "kcapi-tools",
     "openssl",
+    // The chart of `bench`.
+    "gnuplot-nox",
 ];
 
 /// The kernel source package and the suite it comes from.
