@@ -162,9 +162,21 @@ fn report(rows: &BTreeMap<Key, BTreeMap<String, Measured>>) -> (String, String, 
             rate(per("rstkey")),
             rate(per("virtio_crypto")),
             rate(per("generic")),
-            if cipher { rate(mb("rstkey")) } else { "-".into() },
-            if cipher { rate(mb("virtio_crypto")) } else { "-".into() },
-            if cipher { rate(mb("generic")) } else { "-".into() },
+            if cipher {
+                rate(mb("rstkey"))
+            } else {
+                "-".into()
+            },
+            if cipher {
+                rate(mb("virtio_crypto"))
+            } else {
+                "-".into()
+            },
+            if cipher {
+                rate(mb("generic"))
+            } else {
+                "-".into()
+            },
             ratio(per("rstkey"), per("virtio_crypto")),
             ratio(per("rstkey"), per("generic")),
         );
@@ -288,7 +300,9 @@ pub fn main(args: &[String]) -> Result<u8> {
     println!();
     print!("{table}");
     println!();
-    println!("(each measurement {ms} ms; \"fly\": requests in flight; ratios are of rstkey's rate)");
+    println!(
+        "(each measurement {ms} ms; \"fly\": requests in flight; ratios are of rstkey's rate)"
+    );
     // The C driver's raw rsa fails its self-test on this device; that and any other kernel log
     // problem is shown, not fatal: this is a benchmark.
     let mut notes: Vec<&str> = out
