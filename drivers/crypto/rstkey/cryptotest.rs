@@ -10,6 +10,11 @@
 //! `crypto: ok <output> iv=<IV after the request>` or `crypto: error <errno> at <step>`, the step
 //! being `parse`, `alloc`, `setkey` or `crypt`.
 //!
+//! Options after `DATA`: `oop` runs the request out of place, into a separate destination;
+//! `dst=<N>` makes the destination `N` bytes long and `len=<N>` the request `N` bytes long
+//! (both out of place, and only for rstkey's drivers, which must refuse lists shorter than the
+//! request).
+//!
 //! Several processes may use the file at the same time: a command that starts with `@<tag> `
 //! gets the result line `@<tag> crypto: ...`, and reading the file returns the results of the
 //! last [`KEEP`] tagged commands, one per line, after the last untagged result.
@@ -112,9 +117,36 @@ impl CryptoTest {
             }
             v
         };
-        let [driver, dir, key, iv, data] = words.as_slice() else {
+        let [driver, dir, key, iv, data, opts @ ..] = words.as_slice() else {
             return fail("parse", EINVAL);
         };
+        // Out of place, and lists of other lengths than the request's.
+        let (mut out_of_place, mut dst_len, mut cryptlen) = (false, None, None);
+        for opt in opts {
+            let number = |v: &[u8]| -> Result<usize> {
+                core::str::from_utf8(v)
+                    .map_err(|_| EINVAL)?
+                    .parse()
+                    .map_err(|_| EINVAL)
+            };
+            let parsed = match opt.split_at(opt.len().min(4)) {
+                (b"oop", b"") => {
+                    out_of_place = true;
+                    Ok(())
+                }
+                (b"dst=", v) => number(v).map(|n| dst_len = Some(n)),
+                (b"len=", v) => number(v).map(|n| cryptlen = Some(n)),
+                _ => Err(EINVAL),
+            };
+            if parsed.is_err() {
+                return fail("parse", EINVAL);
+            }
+        }
+        // Lists shorter than the request are only sent to rstkey's algorithms, which refuse
+        // them: others may not check.
+        if (dst_len.is_some() || cryptlen.is_some()) && !driver.ends_with(b"-rstkey") {
+            return fail("parse", EINVAL);
+        }
         let encrypt = match *dir {
             b"enc" => true,
             b"dec" => false,
@@ -141,7 +173,20 @@ impl CryptoTest {
         if let Err(e) = tfm.setkey(&key) {
             return fail("setkey", e);
         }
-        let ret = if encrypt {
+        let ret = if dst_len.is_some() || cryptlen.is_some() {
+            let mut dst = KVec::from_elem(0u8, dst_len.unwrap_or(data.len()), GFP_KERNEL)?;
+            let len = cryptlen.unwrap_or(data.len());
+            // SAFETY: The driver is one of rstkey's, registered through the crypto abstraction,
+            // which refuses lists shorter than the request.
+            let ret = unsafe { tfm.crypt_lengths(&mut iv, &data, &mut dst, len, encrypt) };
+            data = dst;
+            ret
+        } else if out_of_place {
+            let mut dst = KVec::from_elem(0u8, data.len(), GFP_KERNEL)?;
+            let ret = tfm.crypt_into(&mut iv, &data, &mut dst, encrypt);
+            data = dst;
+            ret
+        } else if encrypt {
             tfm.encrypt_buf(&mut iv, &mut data)
         } else {
             tfm.decrypt_buf(&mut iv, &mut data)

@@ -878,6 +878,115 @@ impl Tfm {
         self.crypt_buf(iv, buf, false)
     }
 
+    /// Encrypts (or decrypts, if `!encrypt`) `src` into `dst`, out of place, and updates `iv`
+    /// as the algorithm does.
+    ///
+    /// As [`Tfm::encrypt_buf`], with separate source and destination lists.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`EINVAL`] if `src` and `dst` differ in length or `iv` is not
+    /// [`Tfm::iv_size`] bytes long, or the error of the algorithm.
+    pub fn crypt_into(&self, iv: &mut [u8], src: &[u8], dst: &mut [u8], encrypt: bool) -> Result {
+        if src.len() != dst.len() {
+            return Err(EINVAL);
+        }
+        // SAFETY: Both lists hold `src.len()` bytes, the length of the request.
+        unsafe { self.crypt_lengths(iv, src, dst, src.len(), encrypt) }
+    }
+
+    /// Encrypts (or decrypts, if `!encrypt`) `cryptlen` bytes of `src` into `dst`, out of place,
+    /// where the lists hold exactly `src.len()` and `dst.len()` bytes, which may be fewer than
+    /// `cryptlen`: a request that breaks the crypto API's rules, to check that an algorithm
+    /// refuses it.
+    ///
+    /// # Errors
+    ///
+    /// As [`Tfm::crypt_into`]; an algorithm registered through [`Registration`] refuses lists
+    /// shorter than `cryptlen` with [`EINVAL`].
+    ///
+    /// # Safety
+    ///
+    /// If `src` or `dst` is shorter than `cryptlen`, the algorithm must be one that checks the
+    /// lengths of the lists, as every algorithm registered through [`Registration`] does; others
+    /// may access memory past the lists.
+    pub unsafe fn crypt_lengths(
+        &self,
+        iv: &mut [u8],
+        src: &[u8],
+        dst: &mut [u8],
+        cryptlen: usize,
+        encrypt: bool,
+    ) -> Result {
+        if iv.len() != self.iv_size() {
+            return Err(EINVAL);
+        }
+        let cryptlen = u32::try_from(cryptlen).map_err(|_| EINVAL)?;
+        let (src_len, dst_len) = (
+            u32::try_from(src.len()).map_err(|_| EINVAL)?,
+            u32::try_from(dst.len()).map_err(|_| EINVAL)?,
+        );
+
+        // The scatterlists must point to memory in the linear mapping.
+        let mut src_bounce = KVec::with_capacity(src.len().max(1), GFP_KERNEL)?;
+        src_bounce.extend_from_slice(src, GFP_KERNEL)?;
+        let mut dst_bounce = KVec::from_elem(0u8, dst.len().max(1), GFP_KERNEL)?;
+
+        let src_sg = Opaque::<bindings::scatterlist>::uninit();
+        let dst_sg = Opaque::<bindings::scatterlist>::uninit();
+        // SAFETY: The lists are valid for writes; the buffers are `kmalloc` memory of at least
+        // the given lengths that outlive the request.
+        unsafe {
+            bindings::sg_init_one(src_sg.get(), src_bounce.as_mut_ptr().cast(), src_len);
+            bindings::sg_init_one(dst_sg.get(), dst_bounce.as_mut_ptr().cast(), dst_len);
+        }
+
+        let wait = Opaque::<bindings::crypto_wait>::uninit();
+        // SAFETY: `wait` is valid for writes and is not moved while the request uses it.
+        unsafe { bindings::crypto_init_wait(wait.get()) };
+
+        // SAFETY: `self.ptr` is valid by the type invariants.
+        let req =
+            unsafe { bindings::skcipher_request_alloc(self.ptr.as_ptr(), GFP_KERNEL.as_raw()) };
+        if req.is_null() {
+            return Err(ENOMEM);
+        }
+
+        // SAFETY:
+        // - `req` is a valid request of this transformation.
+        // - `crypto_req_done` completes `wait`, which outlives the request since the request is
+        //   waited for below.
+        // - The lists and `iv` (the IV size of the transformation) outlive the request; lists
+        //   shorter than `cryptlen` are allowed by the safety requirements.
+        let ret = unsafe {
+            bindings::skcipher_request_set_callback(
+                req,
+                bindings::CRYPTO_TFM_REQ_MAY_BACKLOG | bindings::CRYPTO_TFM_REQ_MAY_SLEEP,
+                Some(bindings::crypto_req_done),
+                wait.get().cast(),
+            );
+            bindings::skcipher_request_set_crypt(
+                req,
+                src_sg.get(),
+                dst_sg.get(),
+                cryptlen,
+                iv.as_mut_ptr().cast(),
+            );
+            let ret = if encrypt {
+                bindings::crypto_skcipher_encrypt(req)
+            } else {
+                bindings::crypto_skcipher_decrypt(req)
+            };
+            let ret = bindings::crypto_wait_req(ret, wait.get());
+            bindings::skcipher_request_free(req);
+            ret
+        };
+        to_result(ret)?;
+
+        dst.copy_from_slice(&dst_bounce[..dst.len()]);
+        Ok(())
+    }
+
     /// Encrypts or decrypts `buf` in place and waits for the result.
     fn crypt_buf(&self, iv: &mut [u8], buf: &mut [u8], encrypt: bool) -> Result {
         if iv.len() != self.iv_size() {

@@ -9,12 +9,13 @@
 # 128-, 192- and 256-bit keys and 1 block, 4 blocks, a page and 3 pages, both
 # ways, including the output IV. An empty request succeeds; a length that is
 # not a whole number of blocks and a key of a wrong size are refused with
-# EINVAL. Concurrency: 8 processes pinned to the vCPUs in turn, each with
+# EINVAL. Out of place works too; a source or destination list shorter than
+# the request is refused with EINVAL before the device sees it. Concurrency: 8 processes pinned to the vCPUs in turn, each with
 # its own transformations, run 48 requests at the same time, and every
 # result equals openssl's.
 . /usr/share/rstkey/lib.sh
 
-ktap_plan 34
+ktap_plan 40
 
 fx=/mnt/ctl/fixtures
 dev=$(/usr/share/rstkey/find-crypto-dev)
@@ -74,6 +75,26 @@ run "cbc-aes-rstkey enc $(cat $v.key) $(cat $v.iv) 00112233445566778899aabbccdde
 eq "partial_block_einval" "$res" "crypto: error -22 at crypt"
 run "cbc-aes-rstkey enc 00112233445566778899aabbccddeeff00 $(cat $v.iv) $(cat $v.pt.hex)"
 eq "key_17_bytes_einval" "$res" "crypto: error -22 at setkey"
+
+# Out of place: the device reads the source list and writes the destination
+# list, both the request's own scatterlists.
+v=$fx/cbc-256-4096
+key=$(cat $v.key) iv=$(cat $v.iv) pt=$(cat $v.pt.hex) ct=$(cat $v.ct.hex)
+last=$(echo "$ct" | tail -c 33)
+run "cbc-aes-rstkey enc $key $iv $pt oop"
+eq "out_of_place_enc_matches_openssl" "$res" "crypto: ok $ct iv=$last"
+run "cbc-aes-rstkey dec $key $iv $ct oop"
+eq "out_of_place_dec_matches_openssl" "$res" "crypto: ok $pt iv=$last"
+# Lists shorter than the request are refused before the device sees them;
+# a longer destination is fine (the bytes past the request stay zero).
+run "cbc-aes-rstkey enc $key $iv $pt dst=4080"
+eq "dst_one_block_short_einval" "$res" "crypto: error -22 at crypt"
+run "cbc-aes-rstkey enc $key $iv $pt len=4112"
+eq "src_shorter_than_request_einval" "$res" "crypto: error -22 at crypt"
+run "cbc-aes-rstkey enc $key $iv $pt dst=4112"
+eq "dst_longer_than_request_ok" "$res" "crypto: ok ${ct}00000000000000000000000000000000 iv=$last"
+run "cbc-aes-rstkey enc $key $iv $pt len=4080 dst=4080"
+eq "shorter_request_ok" "$res" "crypto: ok $(echo "$ct" | cut -c1-8160) iv=$(echo "$ct" | cut -c8129-8160)"
 
 # Concurrency.
 ncpu=$(nproc)
