@@ -12,6 +12,9 @@
 //! - `cipher-session-dec [KEY]`: the same with a decryption session.
 //! - `cipher-session-double-destroy`: creates a session and destroys it twice; the second destroy
 //!   must fail on the device. Result: `cipher-session-double-destroy: error <errno> at destroy2`.
+//! - `cbc-stale-session`: creates a session, destroys it, and then runs an encryption on a data
+//!   queue in it: the device must fail the request, whose status becomes the error. Result:
+//!   `cbc-stale-session: error <errno> at encrypt`.
 //! - `cbc-kat`: encrypts the plaintext of NIST SP 800-38A, F.2.1 (AES-128-CBC) on a data queue
 //!   and checks the ciphertext, then decrypts the ciphertext and checks the plaintext, each in a
 //!   session of its own. Result: `cbc-kat: ok`.
@@ -252,6 +255,44 @@ impl Selftest {
         }
     }
 
+    /// Runs an encryption in a session that has been destroyed: a request the device fails.
+    fn cbc_stale_session(&self) -> Outcome {
+        let engine = &*self.engine;
+        let id = match engine
+            .import_key(&NIST_AES128_KEY)
+            .and_then(|key| engine.create_cipher_session(Cipher::AesCbc, Direction::Encrypt, &key))
+        {
+            Ok(id) => id,
+            Err(err) => {
+                return Outcome::Failed {
+                    step: Step::Create,
+                    err,
+                }
+            }
+        };
+        if let Err(err) = engine.destroy_cipher_session(id) {
+            return Outcome::Failed {
+                step: Step::Destroy,
+                err,
+            };
+        }
+        let mut input = KVec::new();
+        if let Err(e) = input.extend_from_slice(&NIST_PLAINTEXT, GFP_KERNEL) {
+            return Outcome::Failed {
+                step: Step::Encrypt,
+                err: e.into(),
+            };
+        }
+        match engine.cipher(id, Direction::Encrypt, &NIST_IV, input) {
+            // The device encrypted in a session that is gone.
+            Ok(_) => Outcome::Passed,
+            Err(err) => Outcome::Failed {
+                step: Step::Encrypt,
+                err,
+            },
+        }
+    }
+
     /// Runs `line` and returns the command's name and result.
     fn run(&self, line: &[u8]) -> (&'static str, Outcome) {
         let mut words = line
@@ -269,6 +310,9 @@ impl Selftest {
             b"cipher-session" => ("cipher-session", Direction::Encrypt),
             b"cipher-session-dec" => ("cipher-session-dec", Direction::Decrypt),
             b"cbc-kat" if arg.is_none() => return ("cbc-kat", self.cbc_kat()),
+            b"cbc-stale-session" if arg.is_none() => {
+                return ("cbc-stale-session", self.cbc_stale_session())
+            }
             b"cipher-session-double-destroy" if arg.is_none() => {
                 return (
                     "cipher-session-double-destroy",

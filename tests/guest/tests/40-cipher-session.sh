@@ -11,7 +11,7 @@
 # (virtqueues set up anew).
 . /usr/share/rstkey/lib.sh
 
-ktap_plan 17
+ktap_plan 18
 
 dev=$(/usr/share/rstkey/find-crypto-dev)
 name=$(basename "${dev:-none}")
@@ -82,6 +82,11 @@ expect "bad_hex_einval" "cipher-session: error -22 at parse"
 run cipher-session-double-destroy
 expect "double_destroy_einval_from_device" \
 	"cipher-session-double-destroy: error -22 at destroy2"
+# A data request in a session the device no longer has: the device fails it
+# (VIRTIO_CRYPTO_INVSESS), and its status becomes the request's error.
+run cbc-stale-session
+expect "stale_session_request_einval_from_device" \
+	"cbc-stale-session: error -22 at encrypt"
 ktap_check "no_open_sessions_after_errors" test "$(stat open_sessions)" = 0
 
 if grep -q '^rstkey ' /proc/modules; then
