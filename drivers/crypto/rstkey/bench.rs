@@ -118,7 +118,7 @@ fn run(words: &[&[u8]]) -> core::result::Result<Measured, Failed> {
             let mut batch = Batch::new(&tfm, depth, len, 0xff).map_err(at("alloc"))?;
             // CAST: `len * depth` is at most 64 MiB.
             let bytes = (len * depth) as u64;
-            let mut m = measure(msecs, || batch.run(true).map(|()| bytes)).map_err(at("run"))?;
+            let mut m = measure(msecs, || batch.run(true).map(|_| bytes)).map_err(at("run"))?;
             // Each run is `depth` requests.
             m.ops *= depth as u64;
             Ok(m)

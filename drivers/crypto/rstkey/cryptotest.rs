@@ -10,6 +10,11 @@
 //! `crypto: ok <output> iv=<IV after the request>` or `crypto: error <errno> at <step>`, the step
 //! being `parse`, `alloc`, `setkey` or `crypt`.
 //!
+//! `backlog <driver> <N> <LEN>` submits `N` requests of `LEN` bytes at once (with
+//! `CRYPTO_TFM_REQ_MAY_BACKLOG`), waits for all, and compares each result with the generic
+//! `cbc-aes-lib`'s; its result is `crypto: ok requests=<N> backlogged=<B>`, `B` being the requests
+//! that were put on the backlog (`-EBUSY`), or an error at `compare`.
+//!
 //! Options after `DATA`: `oop` runs the request out of place, into a separate destination;
 //! `dst=<N>` makes the destination `N` bytes long and `len=<N>` the request `N` bytes long
 //! (both out of place, and only for rstkey's drivers, which must refuse lists shorter than the
@@ -20,7 +25,10 @@
 //! last [`KEEP`] tagged commands, one per line, after the last untagged result.
 
 use kernel::{
-    crypto::skcipher::Tfm,
+    crypto::skcipher::{
+        Batch,
+        Tfm, //
+    },
     debugfs, fmt,
     prelude::*,
     str::CString,
@@ -102,6 +110,82 @@ impl CryptoTest {
         })
     }
 
+    /// Runs `n` requests of `len` bytes at once on the skcipher `driver` and checks every result
+    /// against the generic `cbc-aes-lib`; returns how many were backlogged.
+    fn backlog(driver: &[u8], n: &[u8], len: &[u8]) -> Result<CString> {
+        let fail = |step: &str, e: Error| {
+            CString::try_from_fmt(fmt!("crypto: error {} at {}\n", e.to_errno(), step))
+        };
+        let number = |v: &[u8]| -> Result<usize> {
+            core::str::from_utf8(v)
+                .map_err(|_| EINVAL)?
+                .parse()
+                .map_err(|_| EINVAL)
+        };
+        let (Ok(n), Ok(len)) = (number(n), number(len)) else {
+            return fail("parse", EINVAL);
+        };
+        if n == 0 || n > 4096 || len > 65536 {
+            return fail("parse", EINVAL);
+        }
+        let mut name = KVec::with_capacity(driver.len() + 1, GFP_KERNEL)?;
+        name.extend_from_slice(driver, GFP_KERNEL)?;
+        name.push(0, GFP_KERNEL)?;
+        let Ok(name) = CStr::from_bytes_with_nul(&name) else {
+            return fail("parse", EINVAL);
+        };
+        let key = [0x3c; 16];
+        let mut tfms = KVec::new();
+        for name in [name, c"cbc-aes-lib"] {
+            let mut tfm = match Tfm::new(name, 0, 0) {
+                Ok(t) => t,
+                Err(e) => return fail("alloc", e),
+            };
+            if let Err(e) = tfm.setkey(&key) {
+                return fail("setkey", e);
+            }
+            tfms.push(tfm, GFP_KERNEL)?;
+        }
+        let mut batches = KVec::new();
+        for tfm in tfms.iter() {
+            let mut batch = match Batch::new(tfm, n, len, 0xa5) {
+                Ok(b) => b,
+                Err(e) => return fail("alloc", e),
+            };
+            // Every request has its own data, so a result given to the wrong request shows.
+            for i in 0..n {
+                if let Some(buf) = batch.buf_mut(i) {
+                    for (j, b) in buf.iter_mut().enumerate() {
+                        // CAST: Only the low bits matter.
+                        *b = (i ^ (j * 7)) as u8;
+                    }
+                }
+            }
+            batches.push(batch, GFP_KERNEL)?;
+        }
+        let mut backlogged = 0;
+        for (i, batch) in batches.iter_mut().enumerate() {
+            match batch.run(true) {
+                Ok(b) if i == 0 => backlogged = b,
+                Ok(_) => (),
+                Err(e) => return fail("crypt", e),
+            }
+        }
+        let (Some(ours), Some(generic)) = (batches.first(), batches.get(1)) else {
+            return fail("crypt", EINVAL);
+        };
+        for i in 0..n {
+            if ours.buf(i) != generic.buf(i) {
+                return fail("compare", EBADMSG);
+            }
+        }
+        CString::try_from_fmt(fmt!(
+            "crypto: ok requests={} backlogged={}\n",
+            n,
+            backlogged
+        ))
+    }
+
     /// Runs `line`; returns the result line.
     fn run(line: &[u8]) -> Result<CString> {
         let fail = |step: &str, e: Error| {
@@ -117,6 +201,9 @@ impl CryptoTest {
             }
             v
         };
+        if let [b"backlog", driver, n, len] = words.as_slice() {
+            return Self::backlog(driver, n, len);
+        }
         let [driver, dir, key, iv, data, opts @ ..] = words.as_slice() else {
             return fail("parse", EINVAL);
         };

@@ -99,6 +99,7 @@ impl virtio::Driver for RstkeyDriver {
                     dir.read_write_file(c"selftest", &data.selftest);
                     dir.read_write_file(c"crypto", &data.crypto);
                     dir.read_write_file(c"rsassa", &data.rsassa);
+                    dir.read_write_file(c"queue_limit", data.engine.queues().queue_limit());
                 },
             ),
             GFP_KERNEL,

@@ -464,16 +464,33 @@ pub(crate) struct QueueHandler {
     /// The backlog.
     #[pin]
     backlog: SpinLockIrq<Backlog>,
+    /// The most descriptors of a data queue in use before requests wait on the backlog; 0 for
+    /// no limit but the ring's size. Set by the tests (debugfs `queue_limit`) to exercise the
+    /// backlog, which the emulated device, answering at once, never fills otherwise.
+    queue_limit: Atomic<u32>,
 }
 
 impl QueueHandler {
+    /// Returns whether `vq` has room for a request of `descriptors` descriptors.
+    fn has_room(&self, vq: &virtio::Virtqueue<Request>, descriptors: u32) -> bool {
+        let (free, size) = (vq.num_free(), vq.vring_size());
+        let limit = self.queue_limit.load(Relaxed);
+        // A request longer than the ring fits once the ring is empty, with indirect descriptors.
+        free >= descriptors.min(size) && (limit == 0 || size.saturating_sub(free) < limit)
+    }
+
+    /// Returns the test-only queue limit.
+    pub(crate) fn queue_limit(&self) -> &Atomic<u32> {
+        &self.queue_limit
+    }
+
     /// Moves the backlogged requests of `queue` to it, as long as there is room.
     fn resubmit(&self, queue: &Queue<Request>) {
         let mut backlog = self.backlog.lock();
         let mut added = false;
         let mut vq = queue.lock();
         while let Some(pos) = backlog.reqs.iter().position(|(q, _)| *q == queue.index()) {
-            if backlog.reqs[pos].1.descriptors.min(vq.vring_size()) > vq.num_free() {
+            if !self.has_room(&vq, backlog.reqs[pos].1.descriptors) {
                 break;
             }
             let Ok((index, mut req)) = backlog.reqs.remove(pos) else {
@@ -608,6 +625,7 @@ impl VirtioEngine {
                     },
                     "QueueHandler::backlog"
                 ),
+                queue_limit: Atomic::new(0u32),
             }? Error),
         )?;
         vdev.ready();
@@ -785,6 +803,11 @@ impl VirtioEngine {
     /// Returns whether the device offers RSA with PKCS#1 v1.5 padding.
     pub(crate) fn offers_rsa(&self) -> bool {
         self.akcipher_mask & (1 << uapi::VIRTIO_CRYPTO_AKCIPHER_RSA) != 0
+    }
+
+    /// Returns the callbacks and backlog of the queues.
+    pub(crate) fn queues(&self) -> &QueueHandler {
+        self.vqs.handler()
     }
 
     /// Returns the counters.
@@ -1210,8 +1233,7 @@ impl Engine for VirtioEngine {
         // Requests go to the device in order: a new one waits while older ones do.
         let index = queue.index();
         let waiting = backlog.reqs.iter().any(|(q, _)| *q == index);
-        // A request longer than the ring fits once the ring is empty, with indirect descriptors.
-        let room = !waiting && vq.num_free() >= op.descriptors.min(vq.vring_size());
+        let room = !waiting && handler.has_room(&vq, op.descriptors);
         if !room {
             if !may_backlog {
                 return Err((ENOSPC, completion));

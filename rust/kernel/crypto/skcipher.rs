@@ -1156,10 +1156,13 @@ impl<'a> Batch<'a> {
     /// Encrypts (or decrypts, if `!encrypt`) every buffer in place: submits every request, then
     /// waits for each. Must be called in a context that may sleep.
     ///
+    /// Returns how many requests the algorithm put on its backlog (`-EBUSY`), which it must
+    /// then have completed like the others.
+    ///
     /// # Errors
     ///
     /// The first error of a request; all requests have completed when this returns.
-    pub fn run(&mut self, encrypt: bool) -> Result {
+    pub fn run(&mut self, encrypt: bool) -> Result<usize> {
         for slot in self.slots.iter_mut() {
             // SAFETY: The request is set up by the type invariants of `Slot`, and not in flight.
             slot.ret = unsafe {
@@ -1170,14 +1173,15 @@ impl<'a> Batch<'a> {
                 }
             };
         }
-        let mut result = Ok(());
+        let mut result = Ok(0);
         for slot in self.slots.iter() {
             // SAFETY: `wait` is the completion of the request, which was submitted with result
             // `slot.ret`; this waits for it if it is in flight and re-arms the wait.
             let ret = unsafe { bindings::crypto_wait_req(slot.ret, slot.wait.get()) };
-            if result.is_ok() {
-                result = to_result(ret);
-            }
+            result = match (result, to_result(ret)) {
+                (Ok(n), Ok(())) => Ok(n + usize::from(slot.ret == EBUSY.to_errno())),
+                (Err(e), _) | (Ok(_), Err(e)) => Err(e),
+            };
         }
         result
     }
@@ -1185,6 +1189,11 @@ impl<'a> Batch<'a> {
     /// Returns the buffer of request `i`.
     pub fn buf(&self, i: usize) -> Option<&[u8]> {
         self.slots.get(i).map(|s| &s.buf[..])
+    }
+
+    /// Returns the buffer of request `i` to write, between runs.
+    pub fn buf_mut(&mut self, i: usize) -> Option<&mut [u8]> {
+        self.slots.get_mut(i).map(|s| &mut s.buf[..])
     }
 }
 
