@@ -8,11 +8,14 @@
 //! fails with [`ENODEV`] once that engine's device is gone.
 //!
 //! - `cbc(aes)`, driver `cbc-aes-rstkey`: [`CbcAes`].
-//! - `pkcs1(rsa,sha256)`, driver `pkcs1-rsa-sha256-rstkey`: [`RsaPkcs1Sha256`], RSASSA-PKCS1-v1_5
-//!   signatures by the device's PKCS#1 SIGN and VERIFY operations.
+//! - `pkcs1(rsa,sha1)`, `pkcs1(rsa,sha256)` and `pkcs1(rsa,sha512)`, drivers
+//!   `pkcs1-rsa-<hash>-rstkey`: [`RsaPkcs1`], RSASSA-PKCS1-v1_5 signatures by the device's PKCS#1
+//!   SIGN and VERIFY operations, for the hashes both the device's RSA sessions and the kernel's
+//!   `pkcs1` template support.
 //! - `pkcs1pad(rsa)`, driver `pkcs1pad-rsa-rstkey`: [`Pkcs1PadRsa`], RSAES-PKCS1-v1_5 encryption
 //!   by the device's PKCS#1 ENCRYPT and DECRYPT operations.
 
+use core::marker::PhantomData;
 use kernel::{
     bindings,
     crypto::{
@@ -68,7 +71,11 @@ pub(crate) struct Algs {
     /// `cbc-aes-rstkey`, once a device that serves it has been bound.
     cbc_aes: Option<Pin<KBox<skcipher::Registration<CbcAes>>>>,
     /// `pkcs1-rsa-sha256-rstkey`, once a device that serves it has been bound.
-    rsa_sha256: Option<Pin<KBox<sig::Registration<RsaPkcs1Sha256>>>>,
+    rsa_sha256: Option<Pin<KBox<sig::Registration<RsaPkcs1<Sha256>>>>>,
+    /// `pkcs1-rsa-sha1-rstkey`, registered with `rsa_sha256`.
+    rsa_sha1: Option<Pin<KBox<sig::Registration<RsaPkcs1<Sha1>>>>>,
+    /// `pkcs1-rsa-sha512-rstkey`, registered with `rsa_sha256`.
+    rsa_sha512: Option<Pin<KBox<sig::Registration<RsaPkcs1<Sha512>>>>>,
     /// `pkcs1pad-rsa-rstkey`, registered with `rsa_sha256`.
     pkcs1pad: Option<Pin<KBox<akcipher::Registration<Pkcs1PadRsa>>>>,
 }
@@ -80,6 +87,8 @@ impl Algs {
             engines: KVec::new(),
             cbc_aes: None,
             rsa_sha256: None,
+            rsa_sha1: None,
+            rsa_sha512: None,
             pkcs1pad: None,
         }
     }
@@ -127,7 +136,15 @@ pub(crate) fn add_engine(engine: Arc<VirtioEngine>) -> Result {
     }
     if register_rsa {
         let reg = KBox::pin_init(
-            sig::Registration::<RsaPkcs1Sha256>::new(this_module()),
+            sig::Registration::<RsaPkcs1<Sha256>>::new(this_module()),
+            GFP_KERNEL,
+        )?;
+        let sha1 = KBox::pin_init(
+            sig::Registration::<RsaPkcs1<Sha1>>::new(this_module()),
+            GFP_KERNEL,
+        )?;
+        let sha512 = KBox::pin_init(
+            sig::Registration::<RsaPkcs1<Sha512>>::new(this_module()),
             GFP_KERNEL,
         )?;
         let pad = KBox::pin_init(
@@ -137,6 +154,8 @@ pub(crate) fn add_engine(engine: Arc<VirtioEngine>) -> Result {
         let mut algs = ALGS.lock();
         if algs.rsa_sha256.is_none() {
             algs.rsa_sha256 = Some(reg);
+            algs.rsa_sha1 = Some(sha1);
+            algs.rsa_sha512 = Some(sha512);
             algs.pkcs1pad = Some(pad);
         }
     }
@@ -150,17 +169,21 @@ pub(crate) fn remove_engine(engine: &Arc<VirtioEngine>) {
 
 /// Unregisters the algorithms; called when the module is unloaded, after the driver.
 pub(crate) fn unregister_all() {
-    let (cbc_aes, rsa_sha256, pkcs1pad, engines) = {
+    let (cbc_aes, rsa, pkcs1pad, engines) = {
         let mut algs = ALGS.lock();
         (
             algs.cbc_aes.take(),
-            algs.rsa_sha256.take(),
+            (
+                algs.rsa_sha256.take(),
+                algs.rsa_sha1.take(),
+                algs.rsa_sha512.take(),
+            ),
             algs.pkcs1pad.take(),
             core::mem::take(&mut algs.engines),
         )
     };
     drop(cbc_aes);
-    drop(rsa_sha256);
+    drop(rsa);
     drop(pkcs1pad);
     drop(engines);
 }
@@ -441,10 +464,12 @@ impl RsaKey {
     }
 }
 
-/// The context of a `pkcs1-rsa-sha256-rstkey` transformation.
+/// The context of an RSA transformation: `pkcs1-rsa-<hash>-rstkey` or `pkcs1pad-rsa-rstkey`.
 pub(crate) struct RsaCtx {
     engine: Arc<VirtioEngine>,
     key: Option<RsaKey>,
+    /// The hash the sessions are created for (the device needs one even to encrypt).
+    hash: RsaHash,
 }
 
 impl RsaCtx {
@@ -458,7 +483,7 @@ impl RsaCtx {
         let restricted = self.engine.import_key(key)?;
         let session = self
             .engine
-            .create_rsa_session(keytype, RsaHash::Sha256, &restricted)?;
+            .create_rsa_session(keytype, self.hash, &restricted)?;
         let old = self.key.replace(RsaKey {
             _key: restricted,
             session,
@@ -480,13 +505,50 @@ impl Drop for RsaCtx {
     }
 }
 
-/// RSASSA-PKCS1-v1_5 with SHA-256 on the accelerator, with the key in restricted memory.
-pub(crate) struct RsaPkcs1Sha256;
+/// A hash of RSASSA-PKCS1-v1_5 signatures rstkey registers an algorithm for.
+pub(crate) trait SigHash: Send + Sync + 'static {
+    /// The hash.
+    const HASH: RsaHash;
+    /// The algorithm's name, `pkcs1(rsa,<hash>)`.
+    const NAME: &'static CStr;
+    /// The driver's name, `pkcs1-rsa-<hash>-rstkey`.
+    const DRIVER_NAME: &'static CStr;
+}
 
-#[vtable]
-impl SigAlgorithm for RsaPkcs1Sha256 {
+/// SHA-1.
+pub(crate) struct Sha1;
+
+impl SigHash for Sha1 {
+    const HASH: RsaHash = RsaHash::Sha1;
+    const NAME: &'static CStr = c"pkcs1(rsa,sha1)";
+    const DRIVER_NAME: &'static CStr = c"pkcs1-rsa-sha1-rstkey";
+}
+
+/// SHA-256.
+pub(crate) struct Sha256;
+
+impl SigHash for Sha256 {
+    const HASH: RsaHash = RsaHash::Sha256;
     const NAME: &'static CStr = c"pkcs1(rsa,sha256)";
     const DRIVER_NAME: &'static CStr = c"pkcs1-rsa-sha256-rstkey";
+}
+
+/// SHA-512.
+pub(crate) struct Sha512;
+
+impl SigHash for Sha512 {
+    const HASH: RsaHash = RsaHash::Sha512;
+    const NAME: &'static CStr = c"pkcs1(rsa,sha512)";
+    const DRIVER_NAME: &'static CStr = c"pkcs1-rsa-sha512-rstkey";
+}
+
+/// RSASSA-PKCS1-v1_5 with the hash `H` on the accelerator, with the key in restricted memory.
+pub(crate) struct RsaPkcs1<H: SigHash>(PhantomData<H>);
+
+#[vtable]
+impl<H: SigHash> SigAlgorithm for RsaPkcs1<H> {
+    const NAME: &'static CStr = H::NAME;
+    const DRIVER_NAME: &'static CStr = H::DRIVER_NAME;
     const PRIORITY: i32 = PRIORITY;
     const FLAGS: u32 = bindings::CRYPTO_ALG_KERN_DRIVER_ONLY;
 
@@ -496,6 +558,7 @@ impl SigAlgorithm for RsaPkcs1Sha256 {
         Ok(RsaCtx {
             engine: pick(VirtioEngine::offers_rsa)?,
             key: None,
+            hash: H::HASH,
         })
     }
 
@@ -519,24 +582,21 @@ impl SigAlgorithm for RsaPkcs1Sha256 {
             return Err(EINVAL);
         }
         let k = key.bytes();
-        if digest.len() != RsaHash::Sha256.digest_size() {
+        if digest.len() != H::HASH.digest_size() {
             return Err(EINVAL);
         }
         let out = sig.get_mut(..k).ok_or(EOVERFLOW)?;
-        let signature = ctx
-            .engine
-            .rsa_sign(key.session, RsaHash::Sha256, digest, k)?;
+        let signature = ctx.engine.rsa_sign(key.session, H::HASH, digest, k)?;
         out.copy_from_slice(&signature);
         Ok(k)
     }
 
     fn verify(ctx: &RsaCtx, sig: &[u8], digest: &[u8]) -> Result {
         let key = ctx.key.as_ref().ok_or(ENOKEY)?;
-        if sig.len() != key.bytes() || digest.len() != RsaHash::Sha256.digest_size() {
+        if sig.len() != key.bytes() || digest.len() != H::HASH.digest_size() {
             return Err(EINVAL);
         }
-        ctx.engine
-            .rsa_verify(key.session, RsaHash::Sha256, sig, digest)
+        ctx.engine.rsa_verify(key.session, H::HASH, sig, digest)
     }
 }
 
@@ -556,6 +616,8 @@ impl AkcipherAlgorithm for Pkcs1PadRsa {
         Ok(RsaCtx {
             engine: pick(VirtioEngine::offers_rsa)?,
             key: None,
+            // The device creates RSA sessions for a hash only; encryption does not use it.
+            hash: RsaHash::Sha256,
         })
     }
 

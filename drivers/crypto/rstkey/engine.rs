@@ -66,15 +66,21 @@ pub(crate) enum RsaKeyType {
 /// A hash an RSASSA-PKCS1-v1_5 session signs digests of.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) enum RsaHash {
+    /// SHA-1.
+    Sha1,
     /// SHA-256.
     Sha256,
+    /// SHA-512.
+    Sha512,
 }
 
 impl RsaHash {
     /// Returns the size of a digest.
     pub(crate) fn digest_size(self) -> usize {
         match self {
+            Self::Sha1 => 20,
             Self::Sha256 => 32,
+            Self::Sha512 => 64,
         }
     }
 }

@@ -46,11 +46,24 @@ const SHA256_DIGEST_INFO: [u8; 19] = [
     0x00, 0x04, 0x20,
 ];
 
+/// The DER `DigestInfo` prefix of a SHA-1 digest.
+const SHA1_DIGEST_INFO: [u8; 15] = [
+    0x30, 0x21, 0x30, 0x09, 0x06, 0x05, 0x2b, 0x0e, 0x03, 0x02, 0x1a, 0x05, 0x00, 0x04, 0x14,
+];
+
+/// The DER `DigestInfo` prefix of a SHA-512 digest.
+const SHA512_DIGEST_INFO: [u8; 19] = [
+    0x30, 0x51, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x03, 0x05,
+    0x00, 0x04, 0x40,
+];
+
 impl RsaHash {
     /// Returns the DER `DigestInfo` that precedes a digest in an encoded message.
     fn digest_info(self) -> &'static [u8] {
         match self {
+            Self::Sha1 => &SHA1_DIGEST_INFO,
             Self::Sha256 => &SHA256_DIGEST_INFO,
+            Self::Sha512 => &SHA512_DIGEST_INFO,
         }
     }
 }

@@ -1010,7 +1010,9 @@ impl Engine for VirtioEngine {
             RsaKeyType::Private => uapi::VIRTIO_CRYPTO_AKCIPHER_KEY_TYPE_PRIVATE,
         };
         let hash = match hash {
+            RsaHash::Sha1 => uapi::VIRTIO_CRYPTO_RSA_SHA1,
             RsaHash::Sha256 => uapi::VIRTIO_CRYPTO_RSA_SHA256,
+            RsaHash::Sha512 => uapi::VIRTIO_CRYPTO_RSA_SHA512,
         };
         self.create_session(key, |key| Op::CreateAkcipher {
             req: AkcipherCreateSession::rsa(

@@ -14,9 +14,13 @@
 # device): pkey_decrypt of a message openssl encrypted on the host gives the
 # message back, pkey_encrypt with the certificate's public key followed by
 # pkey_decrypt too, and a changed ciphertext is refused.
+# pkcs1(rsa,sha1) and pkcs1(rsa,sha512) are registered as well
+# (pkcs1-rsa-sha1-rstkey, pkcs1-rsa-sha512-rstkey): pkey_sign with those
+# hashes equals openssl's signatures, pkey_verify accepts them and rejects a
+# signature of another digest.
 . /usr/share/rstkey/lib.sh
 
-ktap_plan 21
+ktap_plan 31
 
 fx=/mnt/ctl/fixtures
 dev=$(/usr/share/rstkey/find-crypto-dev)
@@ -79,6 +83,18 @@ ktap_check "changed_signature_rejected" sh -c "echo '$out' | grep -q 'Key was re
 out=$(keyctl pkey_verify "$cert" 0 $fx/rsa-d2.bin $fx/rsa-s1.bin enc=pkcs1 hash=sha256 2>&1)
 ktap_diag "other digest: $out"
 ktap_check "other_digest_rejected" sh -c "echo '$out' | grep -q 'Key was rejected'"
+
+# SHA-1 and SHA-512: registered too, and used by the keyring.
+for h in sha1 sha512; do
+	eq "${h}_registered" "$(field pkcs1-rsa-$h-rstkey priority)" "300"
+	eq "${h}_selftest_passed" "$(field pkcs1-rsa-$h-rstkey selftest)" "passed"
+	keyctl pkey_sign "$key" 0 $fx/rsa-d-$h.bin enc=pkcs1 hash=$h > /tmp/sig-$h 2>/tmp/err
+	[ -s /tmp/err ] && ktap_diag "sign $h: $(cat /tmp/err)"
+	ktap_check "${h}_sign_equals_openssl" cmp -s /tmp/sig-$h $fx/rsa-s-$h.bin
+	ktap_check "${h}_verify_certificate" keyctl pkey_verify "$cert" 0 $fx/rsa-d-$h.bin $fx/rsa-s-$h.bin enc=pkcs1 hash=$h
+	out=$(keyctl pkey_verify "$cert" 0 $fx/rsa-d-$h.bin $fx/rsa-s1.bin enc=pkcs1 hash=$h 2>&1)
+	ktap_check "${h}_wrong_signature_rejected" sh -c "echo '$out' | grep -q 'Key was rejected'"
+done
 
 # Encryption.
 eq "pkcs1pad_registered" "$(field pkcs1pad-rsa-rstkey priority)" "300"
