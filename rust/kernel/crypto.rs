@@ -16,6 +16,8 @@ use crate::{
 pub mod akcipher;
 #[cfg(CONFIG_CRYPTO_SIG = "y")]
 pub mod sig;
+#[cfg(CONFIG_CRYPTO_RSA = "y")]
+pub mod rsa;
 pub mod skcipher;
 
 /// Flags of an algorithm (`CRYPTO_ALG_*`), for [`skcipher::Algorithm::FLAGS`].

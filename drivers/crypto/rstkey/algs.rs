@@ -24,6 +24,7 @@ use kernel::{
             AkcipherAlgorithm,
             AkcipherRequest, //
         },
+        rsa,
         sig::{
             self,
             SigAlgorithm, //
@@ -411,42 +412,17 @@ impl Algorithm for CbcAes {
     }
 }
 
-/// Returns the size in bits of the big-endian unsigned integer `n`.
-fn bit_len(n: &[u8]) -> usize {
-    match n.iter().position(|b| *b != 0) {
-        // CAST: A `u8`'s leading zeros are at most 8.
-        Some(i) => (n.len() - i) * 8 - n[i].leading_zeros() as usize,
-        None => 0,
-    }
-}
-
 /// Returns the size in bits of the modulus of the BER RSA key `key`, private or public.
 ///
 /// # Errors
 ///
 /// [`EINVAL`] or [`EBADMSG`] if the key does not parse.
 pub(crate) fn rsa_key_bits(key: &[u8], keytype: RsaKeyType) -> Result<usize> {
-    let mut parsed: bindings::rsa_key = pin_init::zeroed();
-    let len = u32::try_from(key.len()).map_err(|_| EINVAL)?;
-    // SAFETY: `parsed` is writable and `key` holds `len` bytes; the parser only stores pointers
-    // into `key` in `parsed`, used below while `key` is borrowed.
-    let ret = unsafe {
-        match keytype {
-            RsaKeyType::Public => {
-                bindings::rsa_parse_pub_key(&mut parsed, key.as_ptr().cast(), len)
-            }
-            RsaKeyType::Private => {
-                bindings::rsa_parse_priv_key(&mut parsed, key.as_ptr().cast(), len)
-            }
-        }
+    let keytype = match keytype {
+        RsaKeyType::Public => rsa::KeyType::Public,
+        RsaKeyType::Private => rsa::KeyType::Private,
     };
-    kernel::error::to_result(ret)?;
-    if parsed.n.is_null() || parsed.n_sz == 0 {
-        return Err(EINVAL);
-    }
-    // SAFETY: The parser set `n` to the `n_sz` bytes of the modulus within `key`.
-    let n = unsafe { core::slice::from_raw_parts(parsed.n, parsed.n_sz) };
-    Ok(bit_len(n))
+    rsa::modulus_bits(key, keytype)
 }
 
 /// The key of an RSA transformation: in restricted memory, with a session on the engine.
