@@ -11,7 +11,8 @@
 //! being `parse`, `alloc`, `setkey` or `crypt`.
 //!
 //! `backlog <driver> <N> <LEN>` submits `N` requests of `LEN` bytes at once (with
-//! `CRYPTO_TFM_REQ_MAY_BACKLOG`), waits for all, and compares each result with the generic
+//! `CRYPTO_TFM_REQ_MAY_BACKLOG`) while this device's data queues are held, so that they all go to
+//! the backlog, releases the hold, waits for all, and compares each result with the generic
 //! `cbc-aes-lib`'s; its result is `crypto: ok requests=<N> backlogged=<B>`, `B` being the requests
 //! that were put on the backlog (`-EBUSY`), or an error at `compare`.
 //!
@@ -34,10 +35,13 @@ use kernel::{
     str::CString,
     sync::{
         new_mutex,
+        Arc,
         Mutex, //
     },
     uaccess::UserSliceReader,
 };
+
+use crate::virtio_engine::VirtioEngine;
 
 /// The longest command: 16 KiB of data in hexadecimal, plus the rest.
 const MAX_COMMAND: usize = 40000;
@@ -91,6 +95,8 @@ struct Results {
 /// The `crypto` file.
 #[pin_data]
 pub(crate) struct CryptoTest {
+    /// The engine of the device, held for the backlog test.
+    engine: Arc<VirtioEngine>,
     /// The results.
     #[pin]
     results: Mutex<Results>,
@@ -98,8 +104,9 @@ pub(crate) struct CryptoTest {
 
 impl CryptoTest {
     /// Creates the file's data.
-    pub(crate) fn new() -> impl PinInit<Self> {
+    pub(crate) fn new(engine: Arc<VirtioEngine>) -> impl PinInit<Self> {
         pin_init!(Self {
+            engine,
             results <- new_mutex!(
                 Results {
                     last: None,
@@ -112,7 +119,7 @@ impl CryptoTest {
 
     /// Runs `n` requests of `len` bytes at once on the skcipher `driver` and checks every result
     /// against the generic `cbc-aes-lib`; returns how many were backlogged.
-    fn backlog(driver: &[u8], n: &[u8], len: &[u8]) -> Result<CString> {
+    fn backlog(&self, driver: &[u8], n: &[u8], len: &[u8]) -> Result<CString> {
         let fail = |step: &str, e: Error| {
             CString::try_from_fmt(fmt!("crypto: error {} at {}\n", e.to_errno(), step))
         };
@@ -165,7 +172,17 @@ impl CryptoTest {
         }
         let mut backlogged = 0;
         for (i, batch) in batches.iter_mut().enumerate() {
-            match batch.run(true) {
+            let ran = if i == 0 {
+                // The device's queues take nothing while the requests are submitted: they all
+                // go to the backlog, and to the device when the hold is released.
+                self.engine.hold(true);
+                batch.submit(true);
+                self.engine.hold(false);
+                batch.wait()
+            } else {
+                batch.run(true)
+            };
+            match ran {
                 Ok(b) if i == 0 => backlogged = b,
                 Ok(_) => (),
                 Err(e) => return fail("crypt", e),
@@ -187,7 +204,7 @@ impl CryptoTest {
     }
 
     /// Runs `line`; returns the result line.
-    fn run(line: &[u8]) -> Result<CString> {
+    fn run(&self, line: &[u8]) -> Result<CString> {
         let fail = |step: &str, e: Error| {
             CString::try_from_fmt(fmt!("crypto: error {} at {}\n", e.to_errno(), step))
         };
@@ -202,7 +219,7 @@ impl CryptoTest {
             v
         };
         if let [b"backlog", driver, n, len] = words.as_slice() {
-            return Self::backlog(driver, n, len);
+            return self.backlog(driver, n, len);
         }
         let [driver, dir, key, iv, data, opts @ ..] = words.as_slice() else {
             return fail("parse", EINVAL);
@@ -305,12 +322,12 @@ impl debugfs::Reader for CryptoTest {
         };
         match tag {
             None => {
-                let result = Self::run(&line)?;
+                let result = self.run(&line)?;
                 self.results.lock().last = Some(result);
             }
             Some((tag, command)) => {
                 let tag = core::str::from_utf8(tag).map_err(|_| EINVAL)?;
-                let result = Self::run(command)?;
+                let result = self.run(command)?;
                 let line = CString::try_from_fmt(fmt!("@{} {}", tag, result.to_str()?))?;
                 let mut results = self.results.lock();
                 if results.tagged.len() >= KEEP {

@@ -81,15 +81,19 @@ impl virtio::Driver for RstkeyDriver {
         // unregistered, so it is always there while a device can be probed.
         let root = root.as_ref().ok_or(ENOENT)?;
 
-        let (debug_engine, selftest_engine, rsassa_engine) =
-            (engine.clone(), engine.clone(), engine.clone());
+        let (debug_engine, selftest_engine, rsassa_engine, crypto_engine) = (
+            engine.clone(),
+            engine.clone(),
+            engine.clone(),
+            engine.clone(),
+        );
         let debugfs = KBox::pin_init(
             root.scope(
                 try_pin_init!(DebugData {
                     caps,
                     engine: debug_engine,
                     selftest <- Selftest::new(selftest_engine),
-                    crypto <- CryptoTest::new(),
+                    crypto <- CryptoTest::new(crypto_engine),
                     rsassa <- RsassaTest::new(rsassa_engine),
                 }? Error),
                 vdev.as_ref().name(),
@@ -99,7 +103,6 @@ impl virtio::Driver for RstkeyDriver {
                     dir.read_write_file(c"selftest", &data.selftest);
                     dir.read_write_file(c"crypto", &data.crypto);
                     dir.read_write_file(c"rsassa", &data.rsassa);
-                    dir.read_write_file(c"queue_limit", data.engine.queues().queue_limit());
                 },
             ),
             GFP_KERNEL,

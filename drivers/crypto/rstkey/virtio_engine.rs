@@ -464,24 +464,17 @@ pub(crate) struct QueueHandler {
     /// The backlog.
     #[pin]
     backlog: SpinLockIrq<Backlog>,
-    /// The most descriptors of a data queue in use before requests wait on the backlog; 0 for
-    /// no limit but the ring's size. Set by the tests (debugfs `queue_limit`) to exercise the
-    /// backlog, which the emulated device, answering at once, never fills otherwise.
-    queue_limit: Atomic<u32>,
+    /// While set, the data queues have no room: new requests wait on the backlog. Set by the
+    /// tests ([`VirtioEngine::hold`]) to exercise the backlog, which the emulated device,
+    /// answering each request as it is kicked, never fills otherwise.
+    held: Atomic<bool>,
 }
 
 impl QueueHandler {
     /// Returns whether `vq` has room for a request of `descriptors` descriptors.
     fn has_room(&self, vq: &virtio::Virtqueue<Request>, descriptors: u32) -> bool {
-        let (free, size) = (vq.num_free(), vq.vring_size());
-        let limit = self.queue_limit.load(Relaxed);
         // A request longer than the ring fits once the ring is empty, with indirect descriptors.
-        free >= descriptors.min(size) && (limit == 0 || size.saturating_sub(free) < limit)
-    }
-
-    /// Returns the test-only queue limit.
-    pub(crate) fn queue_limit(&self) -> &Atomic<u32> {
-        &self.queue_limit
+        !self.held.load(Relaxed) && vq.num_free() >= descriptors.min(vq.vring_size())
     }
 
     /// Moves the backlogged requests of `queue` to it, as long as there is room.
@@ -625,7 +618,7 @@ impl VirtioEngine {
                     },
                     "QueueHandler::backlog"
                 ),
-                queue_limit: Atomic::new(0u32),
+                held: Atomic::new(false),
             }? Error),
         )?;
         vdev.ready();
@@ -805,9 +798,19 @@ impl VirtioEngine {
         self.akcipher_mask & (1 << uapi::VIRTIO_CRYPTO_AKCIPHER_RSA) != 0
     }
 
-    /// Returns the callbacks and backlog of the queues.
-    pub(crate) fn queues(&self) -> &QueueHandler {
-        self.vqs.handler()
+    /// While `held`, sends no request to the data queues: they wait on the backlog (or fail
+    /// with [`ENOSPC`] if they may not). Releasing the hold moves the backlog to the queues.
+    /// For the tests of the backlog only.
+    pub(crate) fn hold(&self, held: bool) {
+        let handler = self.vqs.handler();
+        handler.held.store(held, Relaxed);
+        if !held {
+            for index in 0..self.ctrl_queue {
+                if let Some(queue) = self.vqs.queue(index) {
+                    handler.resubmit(queue);
+                }
+            }
+        }
     }
 
     /// Returns the counters.

@@ -1093,6 +1093,8 @@ impl Drop for Slot {
 pub struct Batch<'a> {
     tfm: &'a Tfm,
     slots: KVec<KBox<Slot>>,
+    /// Whether the requests have been submitted and not waited for.
+    in_flight: bool,
 }
 
 impl<'a> Batch<'a> {
@@ -1145,7 +1147,11 @@ impl<'a> Batch<'a> {
             // INVARIANT: The request was set up above for the boxed slot.
             slots.push(slot, GFP_KERNEL)?;
         }
-        Ok(Self { tfm, slots })
+        Ok(Self {
+            tfm,
+            slots,
+            in_flight: false,
+        })
     }
 
     /// Returns the transformation of the batch.
@@ -1163,6 +1169,17 @@ impl<'a> Batch<'a> {
     ///
     /// The first error of a request; all requests have completed when this returns.
     pub fn run(&mut self, encrypt: bool) -> Result<usize> {
+        self.submit(encrypt);
+        self.wait()
+    }
+
+    /// Submits every request, to encrypt (or decrypt, if `!encrypt`) its buffer in place,
+    /// without waiting; [`Batch::wait`] waits for them. Does nothing if they are in flight.
+    pub fn submit(&mut self, encrypt: bool) {
+        if self.in_flight {
+            return;
+        }
+        self.in_flight = true;
         for slot in self.slots.iter_mut() {
             // SAFETY: The request is set up by the type invariants of `Slot`, and not in flight.
             slot.ret = unsafe {
@@ -1173,6 +1190,19 @@ impl<'a> Batch<'a> {
                 }
             };
         }
+    }
+
+    /// Waits for the requests [`Batch::submit`] submitted, and returns how many the algorithm put
+    /// on its backlog (`-EBUSY`). Must be called in a context that may sleep.
+    ///
+    /// # Errors
+    ///
+    /// The first error of a request; all requests have completed when this returns.
+    pub fn wait(&mut self) -> Result<usize> {
+        if !self.in_flight {
+            return Ok(0);
+        }
+        self.in_flight = false;
         let mut result = Ok(0);
         for slot in self.slots.iter() {
             // SAFETY: `wait` is the completion of the request, which was submitted with result
@@ -1188,12 +1218,25 @@ impl<'a> Batch<'a> {
 
     /// Returns the buffer of request `i`.
     pub fn buf(&self, i: usize) -> Option<&[u8]> {
+        if self.in_flight {
+            return None;
+        }
         self.slots.get(i).map(|s| &s.buf[..])
     }
 
     /// Returns the buffer of request `i` to write, between runs.
     pub fn buf_mut(&mut self, i: usize) -> Option<&mut [u8]> {
+        if self.in_flight {
+            return None;
+        }
         self.slots.get_mut(i).map(|s| &mut s.buf[..])
+    }
+}
+
+impl Drop for Batch<'_> {
+    fn drop(&mut self) {
+        // The requests are freed with the slots: they must not be in flight.
+        let _ = self.wait();
     }
 }
 
