@@ -243,6 +243,8 @@ impl<T: Algorithm> AsyncRequest<T> {
 /// [`Request`], and nothing but this object accesses it.
 pub struct AsyncRequest<T: Algorithm> {
     ptr: NonNull<bindings::skcipher_request>,
+    /// The scatterlist entries that hold the `cryptlen` bytes of the source and destination.
+    entries: (usize, usize),
     _p: PhantomData<T>,
 }
 
@@ -328,22 +330,7 @@ impl<T: Algorithm> AsyncRequest<T> {
     /// Returns the number of scatterlist entries that hold the `cryptlen` bytes of the source and
     /// of the destination.
     pub fn sg_entries(&self) -> (usize, usize) {
-        let Some((src, dst)) = self.sg_lists() else {
-            return (0, 0);
-        };
-        // SAFETY: `ptr` is valid by the type invariants.
-        let len = u64::from(unsafe { (*self.ptr.as_ptr()).cryptlen });
-        // SAFETY: The lists are valid and hold `cryptlen` bytes (checked by the adapter).
-        let (s, d) = unsafe {
-            (
-                bindings::sg_nents_for_len(src.as_ptr(), len),
-                bindings::sg_nents_for_len(dst.as_ptr(), len),
-            )
-        };
-        (
-            usize::try_from(s).unwrap_or(0),
-            usize::try_from(d).unwrap_or(0),
-        )
+        self.entries
     }
 
     /// Ends a request that the operation processed synchronously, with success: the operation
@@ -603,28 +590,32 @@ impl<T: Algorithm> Adapter<T> {
 
     /// Checks that the source and the destination of `req` hold `cryptlen` bytes, as the crypto
     /// API requires of its users; the algorithm is not called for a request that breaks this.
+    /// Returns the number of entries of each list that hold them.
     ///
     /// # Safety
     ///
     /// `req` must be a valid request.
-    unsafe fn check_lengths(req: *mut bindings::skcipher_request) -> Result {
+    unsafe fn check_lengths(req: *mut bindings::skcipher_request) -> Result<(usize, usize)> {
         // SAFETY: `req` is valid by the safety requirements.
         let (src, dst, len) = unsafe { ((*req).src, (*req).dst, (*req).cryptlen) };
         if len == 0 {
-            return Ok(());
+            return Ok((0, 0));
         }
         if src.is_null() || dst.is_null() {
             return Err(EINVAL);
         }
         // SAFETY: A valid request's `src` and `dst` are valid scatterlists.
-        let short = unsafe {
-            bindings::sg_nents_for_len(src, len.into()) < 0
-                || bindings::sg_nents_for_len(dst, len.into()) < 0
+        let (s, d) = unsafe {
+            (
+                bindings::sg_nents_for_len(src, len.into()),
+                bindings::sg_nents_for_len(dst, len.into()),
+            )
         };
-        if short {
-            return Err(EINVAL);
+        // A negative count: the list is shorter than the request.
+        match (usize::try_from(s), usize::try_from(d)) {
+            (Ok(s), Ok(d)) => Ok((s, d)),
+            _ => Err(EINVAL),
         }
-        Ok(())
     }
 
     /// Runs the asynchronous operation `op` on a request.
@@ -638,9 +629,10 @@ impl<T: Algorithm> Adapter<T> {
             return EINVAL.to_errno();
         };
         // SAFETY: `req` is valid by the safety requirements.
-        if let Err(e) = unsafe { Self::check_lengths(req) } {
-            return e.to_errno();
-        }
+        let entries = match unsafe { Self::check_lengths(req) } {
+            Ok(entries) => entries,
+            Err(e) => return e.to_errno(),
+        };
         // SAFETY: `req` is valid by the safety requirements and belongs to a transformation of
         // `T`.
         let tfm = unsafe { bindings::crypto_skcipher_reqtfm(req) };
@@ -651,6 +643,7 @@ impl<T: Algorithm> Adapter<T> {
         // it, or gives it back.
         let req = AsyncRequest {
             ptr,
+            entries,
             _p: PhantomData,
         };
         match op(ctx, req) {
