@@ -934,47 +934,9 @@ impl Tfm {
             bindings::sg_init_one(dst_sg.get(), dst_bounce.as_mut_ptr().cast(), dst_len);
         }
 
-        let wait = Opaque::<bindings::crypto_wait>::uninit();
-        // SAFETY: `wait` is valid for writes and is not moved while the request uses it.
-        unsafe { bindings::crypto_init_wait(wait.get()) };
-
-        // SAFETY: `self.ptr` is valid by the type invariants.
-        let req =
-            unsafe { bindings::skcipher_request_alloc(self.ptr.as_ptr(), GFP_KERNEL.as_raw()) };
-        if req.is_null() {
-            return Err(ENOMEM);
-        }
-
-        // SAFETY:
-        // - `req` is a valid request of this transformation.
-        // - `crypto_req_done` completes `wait`, which outlives the request since the request is
-        //   waited for below.
-        // - The lists and `iv` (the IV size of the transformation) outlive the request; lists
-        //   shorter than `cryptlen` are allowed by the safety requirements.
-        let ret = unsafe {
-            bindings::skcipher_request_set_callback(
-                req,
-                bindings::CRYPTO_TFM_REQ_MAY_BACKLOG | bindings::CRYPTO_TFM_REQ_MAY_SLEEP,
-                Some(bindings::crypto_req_done),
-                wait.get().cast(),
-            );
-            bindings::skcipher_request_set_crypt(
-                req,
-                src_sg.get(),
-                dst_sg.get(),
-                cryptlen,
-                iv.as_mut_ptr().cast(),
-            );
-            let ret = if encrypt {
-                bindings::crypto_skcipher_encrypt(req)
-            } else {
-                bindings::crypto_skcipher_decrypt(req)
-            };
-            let ret = bindings::crypto_wait_req(ret, wait.get());
-            bindings::skcipher_request_free(req);
-            ret
-        };
-        to_result(ret)?;
+        // SAFETY: The lists and `iv` (checked above) outlive the call; lists shorter than
+        // `cryptlen` are allowed by the safety requirements.
+        unsafe { self.wait_request(iv, src_sg.get(), dst_sg.get(), cryptlen, encrypt) }?;
 
         dst.copy_from_slice(&dst_bounce[..dst.len()]);
         Ok(())
@@ -999,6 +961,30 @@ impl Tfm {
         // outlives the request.
         unsafe { bindings::sg_init_one(sg.get(), bounce.as_mut_ptr().cast(), len) };
 
+        // SAFETY: `sg` covers `len` bytes, and `iv` (checked above) holds the IV size of the
+        // transformation; both outlive the call.
+        unsafe { self.wait_request(iv, sg.get(), sg.get(), len, encrypt) }?;
+
+        // PANIC: `bounce` is a copy of `buf`, they have the same length.
+        buf.copy_from_slice(&bounce);
+        Ok(())
+    }
+
+    /// Runs a request from `src` to `dst` of `cryptlen` bytes with `iv`, and waits for it.
+    ///
+    /// # Safety
+    ///
+    /// `src` and `dst` must be valid scatterlists of memory in the linear mapping, holding
+    /// `cryptlen` bytes unless the algorithm checks their lengths (see [`Tfm::crypt_lengths`]);
+    /// `iv` must hold the IV size of the transformation. All must outlive the call.
+    unsafe fn wait_request(
+        &self,
+        iv: &mut [u8],
+        src: *mut bindings::scatterlist,
+        dst: *mut bindings::scatterlist,
+        cryptlen: u32,
+        encrypt: bool,
+    ) -> Result {
         let wait = Opaque::<bindings::crypto_wait>::uninit();
         // SAFETY: `wait` is valid for writes and is not moved while the request uses it.
         unsafe { bindings::crypto_init_wait(wait.get()) };
@@ -1014,8 +1000,7 @@ impl Tfm {
         // - `req` is a valid request of this transformation.
         // - `crypto_req_done` completes `wait`, which outlives the request since the request is
         //   waited for below.
-        // - `sg` covers `len` bytes, and `iv` holds the IV size of the transformation, both
-        //   outlive the request.
+        // - The lists and `iv` are as the safety requirements say, and outlive the request.
         let ret = unsafe {
             bindings::skcipher_request_set_callback(
                 req,
@@ -1023,13 +1008,7 @@ impl Tfm {
                 Some(bindings::crypto_req_done),
                 wait.get().cast(),
             );
-            bindings::skcipher_request_set_crypt(
-                req,
-                sg.get(),
-                sg.get(),
-                len,
-                iv.as_mut_ptr().cast(),
-            );
+            bindings::skcipher_request_set_crypt(req, src, dst, cryptlen, iv.as_mut_ptr().cast());
             let ret = if encrypt {
                 bindings::crypto_skcipher_encrypt(req)
             } else {
@@ -1039,11 +1018,7 @@ impl Tfm {
             bindings::skcipher_request_free(req);
             ret
         };
-        to_result(ret)?;
-
-        // PANIC: `bounce` is a copy of `buf`, they have the same length.
-        buf.copy_from_slice(&bounce);
-        Ok(())
+        to_result(ret)
     }
 }
 
