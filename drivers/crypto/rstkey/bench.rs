@@ -41,7 +41,15 @@ use kernel::{
     uaccess::UserSliceReader,
 };
 
-use crate::cryptotest::parse_hex;
+use crate::cryptotest::{
+    at,
+    c_string,
+    parse_hex,
+    parse_number,
+    read_command,
+    split_words,
+    Failed, //
+};
 
 /// The longest command: an RSA-4096 private key in hexadecimal and the rest.
 const MAX_COMMAND: usize = 8192;
@@ -73,27 +81,6 @@ fn measure(msecs: u64, mut op: impl FnMut() -> Result<u64>) -> Result<Measured> 
     Ok(m)
 }
 
-/// Parses the decimal number `word`.
-fn number(word: &[u8]) -> Result<u64> {
-    core::str::from_utf8(word)
-        .map_err(|_| EINVAL)?
-        .parse()
-        .map_err(|_| EINVAL)
-}
-
-/// Returns `word` as a C string.
-fn c_string(word: &[u8]) -> Result<CString> {
-    CString::try_from_fmt(fmt!("{}", core::str::from_utf8(word).map_err(|_| EINVAL)?))
-}
-
-/// A step of a command and its error.
-struct Failed(&'static str, Error);
-
-/// Returns a closure that tags an error with `step`.
-fn at(step: &'static str) -> impl Fn(Error) -> Failed {
-    move |e| Failed(step, e)
-}
-
 /// The SHA-256 digest that is signed: of the empty message.
 const DIGEST: [u8; 32] = [
     0xe3, 0xb0, 0xc4, 0x42, 0x98, 0xfc, 0x1c, 0x14, 0x9a, 0xfb, 0xf4, 0xc8, 0x99, 0x6f, 0xb9, 0x24,
@@ -106,10 +93,9 @@ fn run(words: &[&[u8]]) -> core::result::Result<Measured, Failed> {
     match words {
         [b"skcipher", driver, len, depth, msecs] => {
             let name = c_string(driver).map_err(&parse)?;
-            let len = usize::try_from(number(len).map_err(&parse)?).map_err(|_| parse(EINVAL))?;
-            let depth =
-                usize::try_from(number(depth).map_err(&parse)?).map_err(|_| parse(EINVAL))?;
-            let msecs = number(msecs).map_err(&parse)?;
+            let len = parse_number::<usize>(len).map_err(&parse)?;
+            let depth = parse_number::<usize>(depth).map_err(&parse)?;
+            let msecs = parse_number::<u64>(msecs).map_err(&parse)?;
             if depth == 0 || depth > 64 || len > 1 << 20 {
                 return Err(parse(EINVAL));
             }
@@ -126,7 +112,7 @@ fn run(words: &[&[u8]]) -> core::result::Result<Measured, Failed> {
         [b"sign", driver, key, msecs] => {
             let name = c_string(driver).map_err(&parse)?;
             let key = parse_hex(key).map_err(&parse)?;
-            let msecs = number(msecs).map_err(&parse)?;
+            let msecs = parse_number::<u64>(msecs).map_err(&parse)?;
             let mut tfm = SigTfm::new(&name).map_err(at("alloc"))?;
             tfm.set_privkey(&key).map_err(at("setkey"))?;
             let mut sig =
@@ -136,7 +122,7 @@ fn run(words: &[&[u8]]) -> core::result::Result<Measured, Failed> {
         [b"decrypt", driver, key, msecs] => {
             let name = c_string(driver).map_err(&parse)?;
             let key = parse_hex(key).map_err(&parse)?;
-            let msecs = number(msecs).map_err(&parse)?;
+            let msecs = parse_number::<u64>(msecs).map_err(&parse)?;
             let mut tfm = AkcipherTfm::new(&name).map_err(at("alloc"))?;
             tfm.set_priv_key(&key).map_err(at("setkey"))?;
             let size = tfm.max_size();
@@ -175,20 +161,8 @@ impl Bench {
 
 impl debugfs::Reader for Bench {
     fn read_from_slice(&self, reader: &mut UserSliceReader) -> Result {
-        let n = reader.len();
-        if n > MAX_COMMAND {
-            return Err(EINVAL);
-        }
-        let mut line = KVec::from_elem(0u8, n, GFP_KERNEL)?;
-        reader.read_slice(&mut line)?;
-        let mut words = KVec::new();
-        for w in line
-            .split(|c| c.is_ascii_whitespace())
-            .filter(|w| !w.is_empty())
-        {
-            words.push(w, GFP_KERNEL)?;
-        }
-        let result = match run(&words) {
+        let line = read_command(reader, MAX_COMMAND)?;
+        let result = match run(&split_words(&line)?) {
             Ok(m) => CString::try_from_fmt(fmt!(
                 "bench: ok ops={} bytes={} ns={}\n",
                 m.ops,

@@ -61,6 +61,50 @@ impl fmt::Display for Hex<'_> {
     }
 }
 
+/// Parses the decimal number `word`.
+pub(crate) fn parse_number<N: core::str::FromStr>(word: &[u8]) -> Result<N> {
+    core::str::from_utf8(word)
+        .map_err(|_| EINVAL)?
+        .parse()
+        .map_err(|_| EINVAL)
+}
+
+/// Returns `word`, for instance an algorithm's name, as a C string.
+pub(crate) fn c_string(word: &[u8]) -> Result<CString> {
+    CString::try_from_fmt(fmt!("{}", core::str::from_utf8(word).map_err(|_| EINVAL)?))
+}
+
+/// Returns the words of `line`, separated by white space.
+pub(crate) fn split_words(line: &[u8]) -> Result<KVec<&[u8]>> {
+    let mut words = KVec::new();
+    for w in line
+        .split(|c| c.is_ascii_whitespace())
+        .filter(|w| !w.is_empty())
+    {
+        words.push(w, GFP_KERNEL)?;
+    }
+    Ok(words)
+}
+
+/// Reads the command written to a test file: at most `max` bytes.
+pub(crate) fn read_command(reader: &mut UserSliceReader, max: usize) -> Result<KVec<u8>> {
+    let n = reader.len();
+    if n > max {
+        return Err(EINVAL);
+    }
+    let mut line = KVec::from_elem(0u8, n, GFP_KERNEL)?;
+    reader.read_slice(&mut line)?;
+    Ok(line)
+}
+
+/// A step of a test command that failed, and its error.
+pub(crate) struct Failed(pub(crate) &'static str, pub(crate) Error);
+
+/// Returns a closure that tags an error with `step`.
+pub(crate) fn at(step: &'static str) -> impl Fn(Error) -> Failed {
+    move |e| Failed(step, e)
+}
+
 /// Parses hexadecimal `hex`, or `-` for nothing.
 pub(crate) fn parse_hex(hex: &[u8]) -> Result<KVec<u8>> {
     fn digit(c: u8) -> Result<u8> {
@@ -123,27 +167,19 @@ impl CryptoTest {
         let fail = |step: &str, e: Error| {
             CString::try_from_fmt(fmt!("crypto: error {} at {}\n", e.to_errno(), step))
         };
-        let number = |v: &[u8]| -> Result<usize> {
-            core::str::from_utf8(v)
-                .map_err(|_| EINVAL)?
-                .parse()
-                .map_err(|_| EINVAL)
-        };
-        let (Ok(n), Ok(len)) = (number(n), number(len)) else {
+        let (Ok(n), Ok(len), Ok(name)) = (
+            parse_number::<usize>(n),
+            parse_number::<usize>(len),
+            c_string(driver),
+        ) else {
             return fail("parse", EINVAL);
         };
         if n == 0 || n > 4096 || len > 65536 {
             return fail("parse", EINVAL);
         }
-        let mut name = KVec::with_capacity(driver.len() + 1, GFP_KERNEL)?;
-        name.extend_from_slice(driver, GFP_KERNEL)?;
-        name.push(0, GFP_KERNEL)?;
-        let Ok(name) = CStr::from_bytes_with_nul(&name) else {
-            return fail("parse", EINVAL);
-        };
         let key = [0x3c; 16];
         let mut tfms = KVec::new();
-        for name in [name, c"cbc-aes-lib"] {
+        for name in [&*name, c"cbc-aes-lib"] {
             let mut tfm = match Tfm::new(name, 0, 0) {
                 Ok(t) => t,
                 Err(e) => return fail("alloc", e),
@@ -208,16 +244,7 @@ impl CryptoTest {
         let fail = |step: &str, e: Error| {
             CString::try_from_fmt(fmt!("crypto: error {} at {}\n", e.to_errno(), step))
         };
-        let words: KVec<&[u8]> = {
-            let mut v = KVec::new();
-            for w in line
-                .split(|c| c.is_ascii_whitespace())
-                .filter(|w| !w.is_empty())
-            {
-                v.push(w, GFP_KERNEL)?;
-            }
-            v
-        };
+        let words = split_words(line)?;
         if let [b"backlog", driver, n, len] = words.as_slice() {
             return self.backlog(driver, n, len);
         }
@@ -227,12 +254,7 @@ impl CryptoTest {
         // Out of place, and lists of other lengths than the request's.
         let (mut out_of_place, mut dst_len, mut cryptlen) = (false, None, None);
         for opt in opts {
-            let number = |v: &[u8]| -> Result<usize> {
-                core::str::from_utf8(v)
-                    .map_err(|_| EINVAL)?
-                    .parse()
-                    .map_err(|_| EINVAL)
-            };
+            let number = parse_number::<usize>;
             let parsed = match opt.split_at(opt.len().min(4)) {
                 (b"oop", b"") => {
                     out_of_place = true;
@@ -260,14 +282,11 @@ impl CryptoTest {
         else {
             return fail("parse", EINVAL);
         };
-        let mut name = KVec::with_capacity(driver.len() + 1, GFP_KERNEL)?;
-        name.extend_from_slice(driver, GFP_KERNEL)?;
-        name.push(0, GFP_KERNEL)?;
-        let Ok(name) = CStr::from_bytes_with_nul(&name) else {
+        let Ok(name) = c_string(driver) else {
             return fail("parse", EINVAL);
         };
 
-        let mut tfm = match Tfm::new(name, 0, 0) {
+        let mut tfm = match Tfm::new(&name, 0, 0) {
             Ok(t) => t,
             Err(e) => return fail("alloc", e),
         };
@@ -304,12 +323,7 @@ impl CryptoTest {
 
 impl debugfs::Reader for CryptoTest {
     fn read_from_slice(&self, reader: &mut UserSliceReader) -> Result {
-        let n = reader.len();
-        if n > MAX_COMMAND {
-            return Err(EINVAL);
-        }
-        let mut line = KVec::from_elem(0u8, n, GFP_KERNEL)?;
-        reader.read_slice(&mut line)?;
+        let line = read_command(reader, MAX_COMMAND)?;
         let tag = match line.strip_prefix(b"@") {
             Some(rest) => {
                 let end = rest

@@ -37,7 +37,12 @@ use kernel::{
 
 use crate::{
     cryptotest::{
+        at,
         parse_hex,
+        parse_number,
+        read_command,
+        split_words,
+        Failed,
         Hex, //
     },
     engine::{
@@ -59,22 +64,6 @@ use crate::{
 
 /// The longest command: an RSA-4096 private key and a signature in hexadecimal, and the rest.
 const MAX_COMMAND: usize = 16384;
-
-/// A step of a command and its error.
-struct Failed(&'static str, Error);
-
-/// Returns a closure that tags an error with `step`.
-fn at(step: &'static str) -> impl Fn(Error) -> Failed {
-    move |e| Failed(step, e)
-}
-
-/// Parses the decimal number `word`.
-fn parse_usize(word: &[u8]) -> Result<usize> {
-    core::str::from_utf8(word)
-        .map_err(|_| EINVAL)?
-        .parse()
-        .map_err(|_| EINVAL)
-}
 
 /// Places `bytes` in a new restricted buffer of `engine`.
 fn import(engine: &VirtioEngine, bytes: &[u8]) -> core::result::Result<ARef<DmaBuf>, Failed> {
@@ -117,7 +106,7 @@ impl RsassaTest {
                         let digest = parse_hex(digest).map_err(&parse)?;
                         let offset = match offset {
                             [] => 0,
-                            [o] => parse_usize(o).map_err(&parse)?,
+                            [o] => parse_number::<usize>(o).map_err(&parse)?,
                             _ => return Err(Failed("parse", EINVAL)),
                         };
                         let mut content = KVec::from_elem(0u8, offset, GFP_KERNEL)
@@ -128,13 +117,13 @@ impl RsassaTest {
                         (import(engine, &content)?, offset, digest.len())
                     }
                     (b"fd", [fd, offset, len]) => {
-                        let fd = i32::try_from(parse_usize(fd).map_err(&parse)?)
+                        let fd = i32::try_from(parse_number::<usize>(fd).map_err(&parse)?)
                             .map_err(|_| parse(EINVAL))?;
                         let buf = DmaBuf::from_fd(fd).map_err(&parse)?;
                         (
                             buf,
-                            parse_usize(offset).map_err(&parse)?,
-                            parse_usize(len).map_err(&parse)?,
+                            parse_number::<usize>(offset).map_err(&parse)?,
+                            parse_number::<usize>(len).map_err(&parse)?,
                         )
                     }
                     _ => return Err(Failed("parse", EINVAL)),
@@ -167,7 +156,7 @@ impl RsassaTest {
                 ok(fmt!("rsassa: ok\n"))
             }
             [b"chain", key_bytes, aes_key, iv, b"import", digest] => {
-                let key_bytes = parse_usize(key_bytes).map_err(&parse)?;
+                let key_bytes = parse_number::<usize>(key_bytes).map_err(&parse)?;
                 let aes_key = parse_hex(aes_key).map_err(&parse)?;
                 let iv = parse_hex(iv).map_err(&parse)?;
                 let digest = parse_hex(digest).map_err(&parse)?;
@@ -208,20 +197,8 @@ impl RsassaTest {
 
 impl debugfs::Reader for RsassaTest {
     fn read_from_slice(&self, reader: &mut UserSliceReader) -> Result {
-        let n = reader.len();
-        if n > MAX_COMMAND {
-            return Err(EINVAL);
-        }
-        let mut line = KVec::from_elem(0u8, n, GFP_KERNEL)?;
-        reader.read_slice(&mut line)?;
-        let mut words = KVec::new();
-        for w in line
-            .split(|c| c.is_ascii_whitespace())
-            .filter(|w| !w.is_empty())
-        {
-            words.push(w, GFP_KERNEL)?;
-        }
-        let result = match self.run(&words) {
+        let line = read_command(reader, MAX_COMMAND)?;
+        let result = match self.run(&split_words(&line)?) {
             Ok(line) => line,
             Err(Failed(step, e)) => {
                 CString::try_from_fmt(fmt!("rsassa: error {} at {}\n", e.to_errno(), step))?
