@@ -449,6 +449,16 @@ pub(crate) struct RsaCtx {
 }
 
 impl RsaCtx {
+    /// Creates the context of a transformation, on an engine that offers RSA, for sessions of
+    /// `hash`.
+    fn new(hash: RsaHash) -> Result<Self> {
+        Ok(Self {
+            engine: pick(VirtioEngine::offers_rsa)?,
+            key: None,
+            hash,
+        })
+    }
+
     /// Places `key` in restricted memory and creates a session with it, replacing the old key.
     fn set_key(&mut self, key: &[u8], keytype: RsaKeyType) -> Result {
         let bits = rsa_key_bits(key, keytype)?;
@@ -531,11 +541,7 @@ impl<H: SigHash> SigAlgorithm for RsaPkcs1<H> {
     type Context = RsaCtx;
 
     fn init() -> Result<RsaCtx> {
-        Ok(RsaCtx {
-            engine: pick(VirtioEngine::offers_rsa)?,
-            key: None,
-            hash: H::HASH,
-        })
+        RsaCtx::new(H::HASH)
     }
 
     fn set_pub_key(ctx: &mut RsaCtx, key: &[u8]) -> Result {
@@ -589,12 +595,8 @@ impl AkcipherAlgorithm for Pkcs1PadRsa {
     type Context = RsaCtx;
 
     fn init() -> Result<RsaCtx> {
-        Ok(RsaCtx {
-            engine: pick(VirtioEngine::offers_rsa)?,
-            key: None,
-            // The device creates RSA sessions for a hash only; encryption does not use it.
-            hash: RsaHash::Sha256,
-        })
+        // The device creates RSA sessions for a hash only; encryption does not use it.
+        RsaCtx::new(RsaHash::Sha256)
     }
 
     fn set_pub_key(ctx: &mut RsaCtx, key: &[u8]) -> Result {
