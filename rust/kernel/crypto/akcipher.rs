@@ -379,11 +379,7 @@ impl AkcipherTfm {
     ///
     /// The error of the algorithm, for instance [`EINVAL`] for a key it does not accept.
     pub fn set_priv_key(&mut self, key: &[u8]) -> Result {
-        let len = u32::try_from(key.len()).map_err(|_| EINVAL)?;
-        // SAFETY: `self.ptr` is valid by the type invariants; `key` holds `len` bytes.
-        to_result(unsafe {
-            bindings::crypto_akcipher_set_priv_key(self.ptr.as_ptr(), key.as_ptr().cast(), len)
-        })
+        self.set_key(key, bindings::crypto_akcipher_set_priv_key)
     }
 
     /// Sets the public key, in the algorithm's format (for RSA, a BER `RSAPublicKey`).
@@ -392,11 +388,18 @@ impl AkcipherTfm {
     ///
     /// As for [`AkcipherTfm::set_priv_key`].
     pub fn set_pub_key(&mut self, key: &[u8]) -> Result {
+        self.set_key(key, bindings::crypto_akcipher_set_pub_key)
+    }
+
+    /// Sets `key` with `set`, `crypto_akcipher_set_{priv,pub}_key()`.
+    fn set_key(
+        &mut self,
+        key: &[u8],
+        set: unsafe extern "C" fn(*mut bindings::crypto_akcipher, *const c_void, u32) -> c_int,
+    ) -> Result {
         let len = u32::try_from(key.len()).map_err(|_| EINVAL)?;
         // SAFETY: `self.ptr` is valid by the type invariants; `key` holds `len` bytes.
-        to_result(unsafe {
-            bindings::crypto_akcipher_set_pub_key(self.ptr.as_ptr(), key.as_ptr().cast(), len)
-        })
+        to_result(unsafe { set(self.ptr.as_ptr(), key.as_ptr().cast(), len) })
     }
 
     /// Returns the largest output of an operation with the key, in bytes.

@@ -328,11 +328,7 @@ impl SigTfm {
     ///
     /// The error of the algorithm, for instance [`EINVAL`] for a key it does not accept.
     pub fn set_privkey(&mut self, key: &[u8]) -> Result {
-        let len = u32::try_from(key.len()).map_err(|_| EINVAL)?;
-        // SAFETY: `self.ptr` is valid by the type invariants; `key` holds `len` bytes.
-        to_result(unsafe {
-            bindings::crypto_sig_set_privkey(self.ptr.as_ptr(), key.as_ptr().cast(), len)
-        })
+        self.set_key(key, bindings::crypto_sig_set_privkey)
     }
 
     /// Sets the public key, in the algorithm's format (for RSA, a BER `RSAPublicKey`).
@@ -341,11 +337,18 @@ impl SigTfm {
     ///
     /// As for [`SigTfm::set_privkey`].
     pub fn set_pubkey(&mut self, key: &[u8]) -> Result {
+        self.set_key(key, bindings::crypto_sig_set_pubkey)
+    }
+
+    /// Sets `key` with `set`, `crypto_sig_set_{priv,pub}key()`.
+    fn set_key(
+        &mut self,
+        key: &[u8],
+        set: unsafe extern "C" fn(*mut bindings::crypto_sig, *const c_void, u32) -> c_int,
+    ) -> Result {
         let len = u32::try_from(key.len()).map_err(|_| EINVAL)?;
         // SAFETY: `self.ptr` is valid by the type invariants; `key` holds `len` bytes.
-        to_result(unsafe {
-            bindings::crypto_sig_set_pubkey(self.ptr.as_ptr(), key.as_ptr().cast(), len)
-        })
+        to_result(unsafe { set(self.ptr.as_ptr(), key.as_ptr().cast(), len) })
     }
 
     /// Returns the largest signature the key makes, in bytes.
