@@ -62,6 +62,17 @@ __rust_helper int rust_helper_crypto_wait_req(int err, struct crypto_wait *wait)
 	return crypto_wait_req(err, wait);
 }
 
+__rust_helper void rust_helper_crypto_skcipher_set_reqsize(struct crypto_skcipher *tfm,
+							   unsigned int reqsize)
+{
+	crypto_skcipher_set_reqsize(tfm, reqsize);
+}
+
+__rust_helper void *rust_helper_skcipher_request_ctx(struct skcipher_request *req)
+{
+	return skcipher_request_ctx(req);
+}
+
 __rust_helper void rust_helper_skcipher_request_complete(struct skcipher_request *req,
 							  int err)
 {

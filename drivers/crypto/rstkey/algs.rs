@@ -232,14 +232,18 @@ impl Drop for CbcAesCtx {
 /// AES in CBC mode, on the accelerator, with the key in restricted memory.
 pub(crate) struct CbcAes;
 
+/// What AES-CBC keeps about a request while the device processes it, in the request itself.
+#[derive(Default)]
+pub(crate) struct CbcRequest {
+    /// Decrypting, the IV after the request: the last block of the source, which an in-place
+    /// request overwrites. Encrypting, `None`: the IV is the last block of the destination.
+    next_iv: Option<[u8; AES_BLOCK_SIZE]>,
+}
+
 /// Where the result of an AES-CBC request goes.
 struct CbcCompletion {
     /// The request, until it is completed.
     req: Option<AsyncRequest<CbcAes>>,
-    /// The direction.
-    direction: Direction,
-    /// The IV after the request, for decryption: the last block of the source.
-    next_iv: [u8; AES_BLOCK_SIZE],
 }
 
 impl CipherCompletion for CbcCompletion {
@@ -255,13 +259,18 @@ impl CipherCompletion for CbcCompletion {
         };
         // The device wrote the result to the destination.
         let result = result.and_then(|()| {
-            let mut r = req.request();
             // CBC's output IV is the last ciphertext block.
-            let mut last = self.next_iv;
-            if self.direction == Direction::Encrypt {
-                let len = r.cryptlen();
-                r.copy_from_dst(len.saturating_sub(AES_BLOCK_SIZE), &mut last)?;
-            }
+            let next_iv = req.context().next_iv;
+            let mut r = req.request();
+            let last = match next_iv {
+                Some(iv) => iv,
+                None => {
+                    let mut last = [0u8; AES_BLOCK_SIZE];
+                    let len = r.cryptlen();
+                    r.copy_from_dst(len.saturating_sub(AES_BLOCK_SIZE), &mut last)?;
+                    last
+                }
+            };
             r.iv().copy_from_slice(&last);
             Ok(())
         });
@@ -296,14 +305,15 @@ impl CbcAes {
             // Decrypting, the output IV is the last source block, which an in-place request
             // overwrites.
             match direction {
-                Direction::Decrypt => {
-                    r.copy_from_src(len.saturating_sub(AES_BLOCK_SIZE), &mut next_iv)
-                }
-                Direction::Encrypt => Ok(()),
+                Direction::Decrypt => r
+                    .copy_from_src(len.saturating_sub(AES_BLOCK_SIZE), &mut next_iv)
+                    .map(|()| Some(next_iv)),
+                Direction::Encrypt => Ok(None),
             }
         };
-        if let Err(e) = copied {
-            return Err(req.refuse(e));
+        match copied {
+            Ok(next_iv) => req.context().next_iv = next_iv,
+            Err(e) => return Err(req.refuse(e)),
         }
         let Some((src, dst)) = req.sg_lists() else {
             return Err(req.refuse(EINVAL));
@@ -334,11 +344,7 @@ impl CbcAes {
             Err(e) => return Err(req.refuse(e.into())),
         };
         let may_backlog = req.may_backlog();
-        let completion = slot.write(CbcCompletion {
-            req: Some(req),
-            direction,
-            next_iv,
-        });
+        let completion = slot.write(CbcCompletion { req: Some(req) });
 
         match ctx.engine.submit_cipher(op, completion, may_backlog) {
             Ok(Submitted::InProgress) => Ok(Queued::InProgress),
@@ -365,6 +371,7 @@ impl Algorithm for CbcAes {
         | kernel::bindings::CRYPTO_ALG_ALLOCATES_MEMORY;
 
     type Context = CbcAesCtx;
+    type RequestContext = CbcRequest;
 
     fn init() -> Result<CbcAesCtx> {
         Ok(CbcAesCtx {

@@ -12,11 +12,13 @@
 //! [`Algorithm::decrypt_async`] taking ownership of an [`AsyncRequest`] that they complete later,
 //! for instance from an interrupt (the algorithm is registered with `CRYPTO_ALG_ASYNC`). An
 //! asynchronous algorithm may put a request on a backlog when its queue is full, if the user
-//! allows it (`CRYPTO_TFM_REQ_MAY_BACKLOG`): see [`Queued`].
+//! allows it (`CRYPTO_TFM_REQ_MAY_BACKLOG`): see [`Queued`]. The state an asynchronous
+//! algorithm keeps for a request lives in the request itself, in its
+//! [`Algorithm::RequestContext`].
 //!
 //! # TODO
 //!
-//! A per-request context (`reqsize`) and `export`/`import` are not wrapped yet.
+//! `export`/`import` are not wrapped yet.
 //!
 //! C headers: [`include/crypto/skcipher.h`](srctree/include/crypto/skcipher.h) and
 //! [`include/crypto/internal/skcipher.h`](srctree/include/crypto/internal/skcipher.h)
@@ -50,6 +52,11 @@ use core::{
 /// transformation (`cra_ctxsize`). It is created by [`Algorithm::init`] when the transformation
 /// is allocated and dropped when it is freed.
 ///
+/// An asynchronous algorithm also has a context for each request, of type
+/// [`Algorithm::RequestContext`], in the area the crypto API allocates with each request
+/// (`reqsize`): what it needs to remember about a request until it completes it lives there,
+/// not in an allocation of its own.
+///
 /// # Examples
 ///
 /// An algorithm that copies the source to the destination:
@@ -69,6 +76,7 @@ use core::{
 ///     const MAX_KEYSIZE: u32 = 0;
 ///
 ///     type Context = ();
+///     type RequestContext = ();
 ///
 ///     fn init() -> Result<()> {
 ///         Ok(())
@@ -141,6 +149,15 @@ pub trait Algorithm: Sized + 'static {
     /// Its alignment must not be larger than the one of `u64`, which the crypto API guarantees
     /// for the context area (`CRYPTO_MINALIGN`).
     type Context: Send + Sync;
+
+    /// The context of each request of an asynchronous algorithm, see
+    /// [`AsyncRequest::context`]; `()` if the algorithm needs none or is synchronous.
+    ///
+    /// It is created with [`Default::default`] when the crypto API hands a request to
+    /// [`Algorithm::encrypt_async`] or [`Algorithm::decrypt_async`], and dropped when the request
+    /// is completed, finished or refused. Its alignment must not be larger than the one of
+    /// `u64`, which the crypto API guarantees for the request context area (`CRYPTO_MINALIGN`).
+    type RequestContext: Default + Send;
 
     /// Creates the context of a new transformation.
     fn init() -> Result<Self::Context>;
@@ -240,7 +257,8 @@ impl<T: Algorithm> AsyncRequest<T> {
 ///
 /// `ptr` points to a valid `struct skcipher_request` of a transformation of `T`, accepted by an
 /// asynchronous operation of `T` and not completed yet; its buffers and IV are as for
-/// [`Request`], and nothing but this object accesses it.
+/// [`Request`], and nothing but this object accesses it. Its context area holds an initialized
+/// `T::RequestContext`, which this object owns.
 pub struct AsyncRequest<T: Algorithm> {
     ptr: NonNull<bindings::skcipher_request>,
     /// The scatterlist entries that hold the `cryptlen` bytes of the source and destination.
@@ -253,6 +271,25 @@ pub struct AsyncRequest<T: Algorithm> {
 unsafe impl<T: Algorithm> Send for AsyncRequest<T> {}
 
 impl<T: Algorithm> AsyncRequest<T> {
+    /// Returns the context of the request in the `reqsize` area.
+    ///
+    /// # Safety
+    ///
+    /// `req` must be a valid request of a transformation of `T`.
+    unsafe fn raw_context(req: *mut bindings::skcipher_request) -> *mut T::RequestContext {
+        // SAFETY: `req` is valid by the safety requirements; `init_callback` set the size of the
+        // area to the one of `T::RequestContext`.
+        unsafe { bindings::skcipher_request_ctx(req) }.cast()
+    }
+
+    /// Returns the algorithm's context of the request, see [`Algorithm::RequestContext`].
+    pub fn context(&mut self) -> &mut T::RequestContext {
+        // SAFETY: By the type invariants the request is valid, belongs to `T` and its context is
+        // initialized and owned by `self`, which is borrowed mutably for the lifetime of the
+        // returned reference.
+        unsafe { &mut *Self::raw_context(self.ptr.as_ptr()) }
+    }
+
     /// Returns a view of the request, to read the source, write the destination and update the
     /// IV.
     pub fn request(&mut self) -> Request<'_, T> {
@@ -304,9 +341,12 @@ impl<T: Algorithm> AsyncRequest<T> {
             Ok(()) => 0,
             Err(e) => e.to_errno(),
         };
-        // SAFETY: `ptr` is valid and not completed by the type invariants; `self` is consumed,
-        // so it is completed once.
-        unsafe { bindings::skcipher_request_complete(self.ptr.as_ptr(), err) };
+        let ptr = self.ptr.as_ptr();
+        // The context is dropped before the user, who may free the request, gets it back.
+        drop(self);
+        // SAFETY: `ptr` is valid and not completed by the type invariants of the `AsyncRequest`
+        // it came from, which is consumed: the request is completed once.
+        unsafe { bindings::skcipher_request_complete(ptr, err) };
     }
 
     /// Returns the source and the destination scatterlists of the request (the same list for an
@@ -337,6 +377,16 @@ impl<T: Algorithm> AsyncRequest<T> {
     /// returns [`Queued::Done`] and the user's callback is not called.
     pub fn finish(self) -> Finished {
         Finished(())
+    }
+}
+
+impl<T: Algorithm> Drop for AsyncRequest<T> {
+    /// Drops the context of the request; the request itself is completed (or given back to the
+    /// crypto API) by whoever dropped `self`.
+    fn drop(&mut self) {
+        // SAFETY: By the type invariants the context is initialized and owned by `self`, which
+        // is not used any more.
+        unsafe { core::ptr::drop_in_place(Self::raw_context(self.ptr.as_ptr())) };
     }
 }
 
@@ -495,6 +545,10 @@ impl<T: Algorithm> Adapter<T> {
     /// Called by the crypto API with a new transformation of the algorithm `T`.
     unsafe extern "C" fn init_callback(tfm: *mut bindings::crypto_skcipher) -> c_int {
         from_result(|| {
+            // CAST: `alg()` checked that the size fits in a `u32`.
+            let reqsize = size_of::<T::RequestContext>() as u32;
+            // SAFETY: `tfm` is a new transformation, not used for requests yet.
+            unsafe { bindings::crypto_skcipher_set_reqsize(tfm, reqsize) };
             let ctx = T::init()?;
             // SAFETY: The context area of `tfm` has `size_of::<T::Context>()` bytes (see
             // `Registration::new`), is aligned enough for it (checked there) and is not
@@ -639,8 +693,12 @@ impl<T: Algorithm> Adapter<T> {
         // SAFETY: The context was initialized by `init_callback`; operations only get shared
         // references to it, and the transformation outlives its requests.
         let ctx = unsafe { &*Self::ctx(tfm) };
+        // SAFETY: The request's context area has room for a `T::RequestContext` (see
+        // `init_callback`) and is aligned enough for it (checked in `alg()`); the request was
+        // just handed to `T`, so nothing uses the area.
+        unsafe { AsyncRequest::<T>::raw_context(req).write(T::RequestContext::default()) };
         // INVARIANT: The crypto API hands the request to `T`, which owns it until it completes
-        // it, or gives it back.
+        // it, or gives it back; its context was initialized above.
         let req = AsyncRequest {
             ptr,
             entries,
@@ -680,6 +738,11 @@ impl<T: Algorithm> Adapter<T> {
             align_of::<T::Context>() <= align_of::<u64>(),
             "the context must fit the alignment of the crypto API context area"
         );
+        build_assert!(
+            align_of::<T::RequestContext>() <= align_of::<u64>(),
+            "the request context must fit the alignment of the crypto API request context area"
+        );
+        u32::try_from(size_of::<T::RequestContext>()).map_err(|_| EINVAL)?;
         build_assert!(
             T::FLAGS & (bindings::CRYPTO_ALG_ASYNC | bindings::CRYPTO_ALG_TYPE_MASK) == 0,
             "the type and `CRYPTO_ALG_ASYNC` follow from the operations"
@@ -1212,6 +1275,10 @@ impl Drop for Batch<'_> {
 #[macros::kunit_tests(rust_kernel_crypto_skcipher)]
 mod tests {
     use super::*;
+    use crate::sync::atomic::{
+        Atomic,
+        Relaxed, //
+    };
 
     /// The block and key size of [`Xor`].
     const SIZE: usize = 16;
@@ -1229,6 +1296,7 @@ mod tests {
         const MAX_KEYSIZE: u32 = SIZE as u32;
 
         type Context = [u8; SIZE];
+        type RequestContext = ();
 
         fn init() -> Result<[u8; SIZE]> {
             Ok([0; SIZE])
@@ -1240,23 +1308,150 @@ mod tests {
         }
 
         fn encrypt(ctx: &[u8; SIZE], req: &mut Request<'_, Self>) -> Result {
-            if req.cryptlen() % SIZE != 0 || !req.iv().is_empty() {
-                return Err(EINVAL);
-            }
-            let mut block = [0u8; SIZE];
-            for offset in (0..req.cryptlen()).step_by(SIZE) {
-                req.copy_from_src(offset, &mut block)?;
-                for (b, k) in block.iter_mut().zip(ctx) {
-                    *b ^= k;
-                }
-                req.copy_to_dst(offset, &block)?;
-            }
-            Ok(())
+            xor(ctx, req)
         }
 
         fn decrypt(ctx: &[u8; SIZE], req: &mut Request<'_, Self>) -> Result {
             Self::encrypt(ctx, req)
         }
+    }
+
+    /// XORs every block of `req` with `key`.
+    fn xor<T: Algorithm>(key: &[u8; SIZE], req: &mut Request<'_, T>) -> Result {
+        if req.cryptlen() % SIZE != 0 || !req.iv().is_empty() {
+            return Err(EINVAL);
+        }
+        let mut block = [0u8; SIZE];
+        for offset in (0..req.cryptlen()).step_by(SIZE) {
+            req.copy_from_src(offset, &mut block)?;
+            for (b, k) in block.iter_mut().zip(key) {
+                *b ^= k;
+            }
+            req.copy_to_dst(offset, &block)?;
+        }
+        Ok(())
+    }
+
+    /// The number of [`Tracked`] request contexts alive, and created in all.
+    static LIVE: Atomic<usize> = Atomic::new(0);
+    static CREATED: Atomic<usize> = Atomic::new(0);
+
+    /// A request context that counts its instances.
+    struct Tracked {
+        /// The bytes the operation processed.
+        processed: usize,
+    }
+
+    impl Default for Tracked {
+        fn default() -> Self {
+            LIVE.fetch_add(1, Relaxed);
+            CREATED.fetch_add(1, Relaxed);
+            Self { processed: 0 }
+        }
+    }
+
+    impl Drop for Tracked {
+        fn drop(&mut self) {
+            LIVE.fetch_sub(1, Relaxed);
+        }
+    }
+
+    /// [`Xor`] as an asynchronous algorithm that keeps what it did in the request's context:
+    /// encryption finishes requests synchronously, decryption completes them before returning.
+    struct AsyncXor;
+
+    impl AsyncXor {
+        /// XORs the request, recording the length in its context; refuses what [`xor`] refuses.
+        fn run(
+            key: &[u8; SIZE],
+            mut req: AsyncRequest<Self>,
+        ) -> core::result::Result<AsyncRequest<Self>, Refused<Self>> {
+            if let Err(e) = xor(key, &mut req.request()) {
+                return Err(req.refuse(e));
+            }
+            let len = req.request().cryptlen();
+            req.context().processed = len;
+            Ok(req)
+        }
+    }
+
+    #[vtable]
+    impl Algorithm for AsyncXor {
+        const NAME: &'static CStr = c"ecb(rust-test-xor-async)";
+        const DRIVER_NAME: &'static CStr = c"ecb-rust-test-xor-async";
+        const PRIORITY: i32 = 0;
+        const BLOCK_SIZE: u32 = SIZE as u32;
+        const MIN_KEYSIZE: u32 = SIZE as u32;
+        const MAX_KEYSIZE: u32 = SIZE as u32;
+
+        type Context = [u8; SIZE];
+        type RequestContext = Tracked;
+
+        fn init() -> Result<[u8; SIZE]> {
+            Ok([0; SIZE])
+        }
+
+        fn setkey(ctx: &mut [u8; SIZE], key: &[u8]) -> Result {
+            *ctx = key.try_into().map_err(|_| EINVAL)?;
+            Ok(())
+        }
+
+        fn encrypt_async(
+            ctx: &[u8; SIZE],
+            req: AsyncRequest<Self>,
+        ) -> core::result::Result<Queued, Refused<Self>> {
+            let mut req = Self::run(ctx, req)?;
+            if req.context().processed != req.request().cryptlen() {
+                return Err(req.refuse(EIO));
+            }
+            Ok(Queued::Done(req.finish()))
+        }
+
+        fn decrypt_async(
+            ctx: &[u8; SIZE],
+            req: AsyncRequest<Self>,
+        ) -> core::result::Result<Queued, Refused<Self>> {
+            let mut req = Self::run(ctx, req)?;
+            let result = if req.context().processed == req.request().cryptlen() {
+                Ok(())
+            } else {
+                Err(EIO)
+            };
+            req.complete(result);
+            Ok(Queued::InProgress)
+        }
+    }
+
+    /// Each request of an asynchronous algorithm gets its own context, which is dropped however
+    /// the request ends: finished, completed or refused.
+    #[test]
+    fn request_context() -> Result {
+        let reg = KBox::pin_init(
+            Registration::<AsyncXor>::new(crate::module::this_module::<crate::LocalModule>()),
+            GFP_KERNEL,
+        )?;
+        let created = CREATED.load(Relaxed);
+        let mut tfm = Tfm::new(c"ecb-rust-test-xor-async", 0, 0)?;
+        let key = [0x3c; SIZE];
+        tfm.setkey(&key)?;
+
+        let plain: [u8; 2 * SIZE] = core::array::from_fn(|i| i as u8);
+        let mut data = plain;
+        tfm.encrypt_buf(&mut [], &mut data)?;
+        assert!(data.iter().zip(&plain).all(|(d, p)| *d == p ^ 0x3c));
+        tfm.decrypt_buf(&mut [], &mut data)?;
+        assert_eq!(data, plain);
+
+        // Refused by the algorithm: not a whole block.
+        let mut odd = [0u8; SIZE + 1];
+        assert_eq!(tfm.encrypt_buf(&mut [], &mut odd), Err(EINVAL));
+
+        assert_eq!(CREATED.load(Relaxed) - created, 3);
+        assert_eq!(LIVE.load(Relaxed), 0);
+
+        drop(tfm);
+        drop(reg);
+        Ok(())
     }
 
     /// Returns the registration of [`Xor`].
