@@ -10,7 +10,10 @@
 //! private-key decryptions, each in one kernel thread. It measures rstkey and the generic
 //! implementations first, then unbinds the device from rstkey, binds it to the C driver and
 //! measures that; then again, `RSTKEY_BENCH_ROUNDS` times in all (default 2), and the best
-//! round of each measurement counts. The host prints a table with ratios and writes
+//! round of each measurement counts. Each measurement also reports the CPU time the guest spent
+//! (all vCPUs, from `/proc/stat`), shown per request: it tells a driver that keeps its
+//! submitting vCPU busy from one that waits for the device. The host prints a table with ratios
+//! and writes
 //! `bench.csv`, `bench.png` and the table (`bench.txt`) to `$RSTKEY_CACHE/bench/`.
 //!
 //! This is a benchmark, not a test: nothing is asserted about speed.
@@ -28,10 +31,19 @@ use std::time::Duration;
 /// The implementations, in the order of the table.
 const IMPLS: [&str; 3] = ["rstkey", "virtio_crypto", "generic"];
 
-/// One measurement: operations and bytes in `ns` nanoseconds, or the error.
+/// The length of a `/proc/stat` tick (`USER_HZ` is 100), in microseconds.
+const TICK_US: f64 = 10_000.0;
+
+/// One measurement: operations and bytes in `ns` nanoseconds, the guest's busy CPU ticks
+/// meanwhile (if reported), or the error.
 #[derive(Clone, Debug, PartialEq)]
 enum Measured {
-    Ok { ops: u64, bytes: u64, ns: u64 },
+    Ok {
+        ops: u64,
+        bytes: u64,
+        ns: u64,
+        cpu: Option<u64>,
+    },
     Failed(String),
 }
 
@@ -48,6 +60,16 @@ impl Measured {
     fn mb_per_sec(&self) -> Option<f64> {
         match self {
             Self::Ok { bytes, ns, .. } if *ns > 0 => Some(*bytes as f64 * 1e3 / *ns as f64),
+            _ => None,
+        }
+    }
+
+    /// Guest CPU time per operation, in microseconds.
+    fn cpu_us(&self) -> Option<f64> {
+        match self {
+            Self::Ok {
+                ops, cpu: Some(t), ..
+            } if *ops > 0 => Some(*t as f64 * TICK_US / *ops as f64),
             _ => None,
         }
     }
@@ -73,7 +95,12 @@ fn parse(text: &str) -> BTreeMap<Key, BTreeMap<String, Measured>> {
                 .and_then(|v| v.parse::<u64>().ok())
         };
         let m = match (rest.first(), field("ops"), field("bytes"), field("ns")) {
-            (Some(&"ok"), Some(ops), Some(bytes), Some(ns)) => Measured::Ok { ops, bytes, ns },
+            (Some(&"ok"), Some(ops), Some(bytes), Some(ns)) => Measured::Ok {
+                ops,
+                bytes,
+                ns,
+                cpu: field("cpu"),
+            },
             _ => Measured::Failed(rest.join(" ")),
         };
         // Of several rounds, the best measurement counts: on an emulated machine the noise only
@@ -120,12 +147,13 @@ fn rate(v: Option<f64>) -> String {
 fn report(rows: &BTreeMap<Key, BTreeMap<String, Measured>>) -> (String, String, String) {
     let mut table = String::new();
     let mut csv = String::from(
-        "operation,size_bytes,in_flight,implementation,ops,bytes,ns,ops_per_sec,mb_per_sec,error\n",
+        "operation,size_bytes,in_flight,implementation,ops,bytes,ns,ops_per_sec,mb_per_sec,\
+         cpu_ticks,cpu_us_per_op,error\n",
     );
     let mut dat = String::from("# config rstkey virtio_crypto generic\n");
     let _ = writeln!(
         table,
-        "{:<16} {:>7} {:>4} | {:>9} {:>9} {:>9} | {:>8} {:>8} {:>8} | {:>9} {:>9}",
+        "{:<16} {:>7} {:>4} | {:>9} {:>9} {:>9} | {:>8} {:>8} {:>8} | {:>9} {:>9} | {:>7} {:>7}",
         "operation",
         "size",
         "fly",
@@ -136,12 +164,14 @@ fn report(rows: &BTreeMap<Key, BTreeMap<String, Measured>>) -> (String, String, 
         "C",
         "generic",
         "vs C",
-        "vs generic"
+        "vs generic",
+        "rstkey",
+        "C"
     );
     let _ = writeln!(
         table,
-        "{:<16} {:>7} {:>4} | {:>29} | {:>26} |",
-        "", "", "", "requests (operations) per second", "MB/s"
+        "{:<16} {:>7} {:>4} | {:>29} | {:>26} | {:>19} | {:>15}",
+        "", "", "", "requests (operations) per second", "MB/s", "", "CPU us/request"
     );
     let mut keys: Vec<&Key> = rows.keys().collect();
     // Ciphers first, by size then depth; RSA after.
@@ -155,7 +185,7 @@ fn report(rows: &BTreeMap<Key, BTreeMap<String, Measured>>) -> (String, String, 
         let cipher = *size > 0;
         let _ = writeln!(
             table,
-            "{:<16} {:>7} {:>4} | {:>9} {:>9} {:>9} | {:>8} {:>8} {:>8} | {:>9} {:>9}",
+            "{:<16} {:>7} {:>4} | {:>9} {:>9} {:>9} | {:>8} {:>8} {:>8} | {:>9} {:>9} | {:>7} {:>7}",
             op,
             size_name(*size),
             depth,
@@ -179,19 +209,30 @@ fn report(rows: &BTreeMap<Key, BTreeMap<String, Measured>>) -> (String, String, 
             },
             ratio(per("rstkey"), per("virtio_crypto")),
             ratio(per("rstkey"), per("generic")),
+            rate(get("rstkey").and_then(Measured::cpu_us)),
+            rate(get("virtio_crypto").and_then(Measured::cpu_us)),
         );
         for imp in IMPLS {
             match get(imp) {
-                Some(Measured::Ok { ops, bytes, ns }) => {
+                Some(
+                    m @ Measured::Ok {
+                        ops,
+                        bytes,
+                        ns,
+                        cpu,
+                    },
+                ) => {
                     let _ = writeln!(
                         csv,
-                        "{op},{size},{depth},{imp},{ops},{bytes},{ns},{:.3},{:.3},",
+                        "{op},{size},{depth},{imp},{ops},{bytes},{ns},{:.3},{:.3},{},{},",
                         per(imp).unwrap_or(0.0),
-                        mb(imp).unwrap_or(0.0)
+                        mb(imp).unwrap_or(0.0),
+                        cpu.map_or(String::new(), |c| c.to_string()),
+                        m.cpu_us().map_or(String::new(), |c| format!("{c:.1}")),
                     );
                 }
                 Some(Measured::Failed(e)) => {
-                    let _ = writeln!(csv, "{op},{size},{depth},{imp},,,,,,{e}");
+                    let _ = writeln!(csv, "{op},{size},{depth},{imp},,,,,,,,{e}");
                 }
                 None => (),
             }
@@ -301,7 +342,8 @@ pub fn main(args: &[String]) -> Result<u8> {
     print!("{table}");
     println!();
     println!(
-        "(each measurement {ms} ms; \"fly\": requests in flight; ratios are of rstkey's rate)"
+        "(each measurement {ms} ms; \"fly\": requests in flight; ratios are of rstkey's rate; \
+         CPU: guest time on all vCPUs, in 10 ms ticks)"
     );
     // The C driver's raw rsa fails its self-test on this device; that and any other kernel log
     // problem is shown, not fatal: this is a benchmark.
@@ -331,7 +373,7 @@ mod tests {
     #[test]
     fn parses_results_and_errors() {
         let rows = parse(
-            "rstkey cbc-aes-128 16 8 ok ops=100 bytes=1600 ns=1000000000\n\
+            "rstkey cbc-aes-128 16 8 ok ops=100 bytes=1600 ns=1000000000 cpu=50\n\
              virtio_crypto rsa2048-sign 0 1 error -80 at alloc\n\
              rstkey cbc-aes-128 16 8 ok ops=50 bytes=800 ns=1000000000\n\
              noise\n",
@@ -342,11 +384,14 @@ mod tests {
             Measured::Ok {
                 ops: 100,
                 bytes: 1600,
-                ns: 1_000_000_000
+                ns: 1_000_000_000,
+                cpu: Some(50),
             }
         );
         assert_eq!(m.per_sec(), Some(100.0));
         assert_eq!(m.mb_per_sec(), Some(0.0016));
+        // 50 ticks of 10 ms for 100 requests.
+        assert_eq!(m.cpu_us(), Some(5000.0));
         assert_eq!(
             rows[&("rsa2048-sign".into(), 0, 1)]["virtio_crypto"],
             Measured::Failed("error -80 at alloc".into())
