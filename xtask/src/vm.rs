@@ -115,6 +115,10 @@ pub fn main(args: &[String]) -> Result<u8> {
                     .ok_or("--timeout needs a number of seconds")?;
                 opts.timeout = Some(Duration::from_secs(s));
             }
+            "--append" => {
+                let param = it.next().ok_or("--append needs a kernel parameter")?;
+                opts.append.push(param.clone());
+            }
             "--no-build" => no_build = true,
             other => return Err(format!("vm: unknown option `{other}`")),
         }
