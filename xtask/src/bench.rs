@@ -317,6 +317,9 @@ pub fn main(args: &[String]) -> Result<u8> {
             "RSTKEY_BENCH_MS={ms} /usr/share/rstkey/bench /mnt/ctl/bench.txt"
         )),
         timeout: Some(Duration::from_secs(1800)),
+        // The test kernel's leak detector tracks every allocation, which under TCG costs about
+        // as much as a whole small request.
+        append: vec!["kmemleak=off".into()],
         ..Default::default()
     })?;
     let text = fs::read_to_string(out.ctl().join("bench.txt"))
