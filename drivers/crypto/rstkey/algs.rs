@@ -257,30 +257,28 @@ impl CipherCompletion for CbcCompletion {
         let Some(mut req) = self.req.take() else {
             return;
         };
-        let result = result.and_then(|()| CbcAes::update_iv(&mut req));
+        // The device wrote the result to the destination.
+        let result = result.and_then(|()| {
+            // CBC's output IV is the last ciphertext block.
+            let next_iv = req.context().next_iv;
+            let mut r = req.request();
+            let last = match next_iv {
+                Some(iv) => iv,
+                None => {
+                    let mut last = [0u8; AES_BLOCK_SIZE];
+                    let len = r.cryptlen();
+                    r.copy_from_dst(len.saturating_sub(AES_BLOCK_SIZE), &mut last)?;
+                    last
+                }
+            };
+            r.iv().copy_from_slice(&last);
+            Ok(())
+        });
         req.complete(result);
     }
 }
 
 impl CbcAes {
-    /// Sets the IV of `req`, whose result the device wrote to the destination, to the one that
-    /// follows it: the last ciphertext block.
-    fn update_iv(req: &mut AsyncRequest<Self>) -> Result {
-        let next_iv = req.context().next_iv;
-        let mut r = req.request();
-        let last = match next_iv {
-            Some(iv) => iv,
-            None => {
-                let mut last = [0u8; AES_BLOCK_SIZE];
-                let len = r.cryptlen();
-                r.copy_from_dst(len.saturating_sub(AES_BLOCK_SIZE), &mut last)?;
-                last
-            }
-        };
-        r.iv().copy_from_slice(&last);
-        Ok(())
-    }
-
     /// Starts `direction` on `req`.
     fn crypt(
         ctx: &CbcAesCtx,
@@ -351,16 +349,6 @@ impl CbcAes {
         match ctx.engine.submit_cipher(op, completion, may_backlog) {
             Ok(Submitted::InProgress) => Ok(Queued::InProgress),
             Ok(Submitted::Backlogged) => Ok(Queued::Backlogged),
-            // Answered during the submission: the request is finished here, and the user's
-            // callback is not called.
-            Ok(Submitted::Done(completion, result)) => match KBox::into_inner(completion).req {
-                Some(mut req) => match result.and_then(|()| Self::update_iv(&mut req)) {
-                    Ok(()) => Ok(Queued::Done(req.finish())),
-                    Err(e) => Err(req.refuse(e)),
-                },
-                // Not reachable: the completion was not called.
-                None => Ok(Queued::InProgress),
-            },
             Err((e, completion)) => match KBox::into_inner(completion).req {
                 Some(req) => Err(req.refuse(e)),
                 // Not reachable: the completion was not called.

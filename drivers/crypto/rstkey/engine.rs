@@ -175,14 +175,11 @@ pub(crate) trait CipherCompletion: Send {
 }
 
 /// An asynchronous cipher operation the engine accepted.
-pub(crate) enum Submitted<C> {
-    /// Handed to the accelerator; the completion gets the result.
+pub(crate) enum Submitted {
+    /// Handed to the accelerator.
     InProgress,
     /// Waiting on the backlog for room on the accelerator's queue.
     Backlogged,
-    /// Answered by the accelerator before the submission returned: the completion is given back
-    /// with the result, not called.
-    Done(KBox<C>, Result),
 }
 
 /// The scatterlists of a crypto request, which the accelerator reads and writes in place.
@@ -421,8 +418,7 @@ pub(crate) trait Engine: Send + Sync {
     fn prepare_cipher(&self, op: CipherOp, gfp: Flags) -> Result<Self::PreparedCipher>;
 
     /// Starts the prepared operation `op` without waiting; `completion` gets the result, also
-    /// when the accelerator fails it or goes away, unless the accelerator answers before this
-    /// returns ([`Submitted::Done`]). Does not sleep.
+    /// when the accelerator fails it or goes away. Does not sleep.
     ///
     /// If the queue is full, the operation waits on the backlog if `may_backlog`.
     ///
@@ -435,5 +431,5 @@ pub(crate) trait Engine: Send + Sync {
         op: Self::PreparedCipher,
         completion: KBox<C>,
         may_backlog: bool,
-    ) -> core::result::Result<Submitted<C>, (Error, KBox<C>)>;
+    ) -> core::result::Result<Submitted, (Error, KBox<C>)>;
 }

@@ -407,37 +407,6 @@ impl Request {
         // Dropping the request completes `done`.
     }
 
-    /// Takes the result and the completion of an answered cipher request, for the submitter
-    /// that got the answer before returning.
-    ///
-    /// # Safety
-    ///
-    /// The request must have been submitted with a completion of type `C`, by
-    /// [`Engine::submit_cipher`].
-    unsafe fn take_done<C: CipherCompletion + 'static>(&mut self) -> Submitted<C> {
-        let status = match &self.op {
-            Op::Cipher { status, .. } => status.status(),
-            // Not reachable: only cipher requests have a completion.
-            _ => uapi::VIRTIO_CRYPTO_ERR,
-        };
-        match &mut self.reply {
-            Reply::Call(completion) => match completion.take() {
-                Some(c) => {
-                    let c = KBox::into_raw(c).cast::<C>();
-                    // SAFETY: By the safety requirements, `c` comes from a `KBox<C>`, coerced to
-                    // a `KBox<dyn CipherCompletion>`: same allocation, same allocator.
-                    let c = unsafe { KBox::from_raw(c) };
-                    Submitted::Done(c, status_to_result(status))
-                }
-                // Not reachable: the completion is taken only when the request is answered,
-                // which is here, or dropped.
-                None => Submitted::InProgress,
-            },
-            // Not reachable: by the safety requirements, the request has a completion.
-            Reply::Wait(_) => Submitted::InProgress,
-        }
-    }
-
     /// Tells the completion of a backlogged request that it has been handed to the device.
     fn started(&mut self) {
         if let Reply::Call(Some(c)) = &mut self.reply {
@@ -884,15 +853,10 @@ impl VirtioEngine {
         )?;
 
         let queue = self.vqs.queue(index).ok_or(ENODEV)?;
-        let answered = {
+        {
             let mut vq = queue.lock();
             vq.add_sgs(req, GFP_ATOMIC, Request::describe)?;
-            vq.kick_and_poll()
-        };
-        // Answered during the kick (the queue held only this request): completing it here
-        // spares the interrupt and the wait below.
-        if let Some((req, len)) = answered {
-            Request::complete(req, len);
+            vq.kick();
         }
 
         // The request completes `done` when it is answered, or when it is dropped unanswered
@@ -1251,7 +1215,7 @@ impl Engine for VirtioEngine {
         op: PreparedCipher,
         completion: KBox<C>,
         may_backlog: bool,
-    ) -> core::result::Result<Submitted<C>, (Error, KBox<C>)> {
+    ) -> core::result::Result<Submitted, (Error, KBox<C>)> {
         // There is at least one data queue.
         let index = self
             .next_queue
@@ -1305,14 +1269,7 @@ impl Engine for VirtioEngine {
 
         match vq.add_sgs(request, GFP_ATOMIC, Request::describe) {
             Ok(()) => {
-                if let Some((mut answered, _)) = vq.kick_and_poll() {
-                    drop(vq);
-                    drop(backlog);
-                    // SAFETY: `kick_and_poll()` returns a request only when the queue held just
-                    // one, which is the one added above, with the completion given to this
-                    // function.
-                    return Ok(unsafe { answered.take_done::<C>() });
-                }
+                vq.kick();
             }
             // There was room, so only a device that is gone or broken gets here: the request's
             // completion is told when the request is dropped, outside the locks.

@@ -391,13 +391,10 @@ impl<R> From<AddError<R>> for Error {
 /// # Invariants
 ///
 /// If `raw` is `Some`, it is a virtqueue of a bound device that has not been deleted, and the
-/// token of every buffer in it is a pointer obtained from [`KBox::into_raw`] on a `KBox<R>`;
-/// `in_flight` is the number of requests in it.
+/// token of every buffer in it is a pointer obtained from [`KBox::into_raw`] on a `KBox<R>`.
 pub struct Virtqueue<R> {
     /// The virtqueue, or `None` once the device has been unbound.
     raw: Option<NonNull<bindings::virtqueue>>,
-    /// The number of requests added and not returned by [`Virtqueue::get_buf`] yet.
-    in_flight: usize,
     /// The queue owns the requests in it.
     _p: PhantomData<KBox<R>>,
 }
@@ -492,12 +489,8 @@ impl<R: Send + 'static> Virtqueue<R> {
         });
 
         match ret {
-            // INVARIANT: The token of the new buffers comes from `KBox::into_raw`, and the count
-            // includes the new request.
-            Ok(()) => {
-                self.in_flight += 1;
-                Ok(())
-            }
+            // INVARIANT: The token of the new buffers comes from `KBox::into_raw`.
+            Ok(()) => Ok(()),
             Err(error) => Err(AddError {
                 error,
                 // SAFETY: The request was not added, so `token` is still owned here.
@@ -519,38 +512,9 @@ impl<R: Send + 'static> Virtqueue<R> {
             return None;
         }
 
-        // INVARIANT: The request leaves the queue.
-        self.in_flight = self.in_flight.saturating_sub(1);
         // SAFETY: By the type invariants the token comes from `KBox::<R>::into_raw`; the virtio
         // core returns each token once, after the device has used the buffers.
         Some((unsafe { KBox::from_raw(token.cast::<R>()) }, len))
-    }
-
-    /// Kicks the device and, if the queue holds a single request, returns it when the device
-    /// has already answered it by the time the notification has been handled.
-    ///
-    /// An emulated device, or hardware that is fast enough, answers while the kick is being
-    /// handled; taking the answer here spares the interrupt, the callback and the wakeup of the
-    /// sender. The callbacks are disabled over the kick, so the device does not interrupt for an
-    /// answer the caller takes, and enabled again before this returns: an answer that comes
-    /// later raises the callback as usual. With more than one request in the queue, this only
-    /// kicks: the answers go to the callback, in the device's order.
-    ///
-    /// Returns `None` if the request is still with the device (or the device has been unbound).
-    pub fn kick_and_poll(&mut self) -> Option<(KBox<R>, u32)> {
-        if self.in_flight != 1 {
-            self.kick();
-            return None;
-        }
-        self.disable_cb();
-        self.kick();
-        let mut answer = self.get_buf();
-        // With a single request, there is nothing more to take once it is answered. Otherwise
-        // the device may have answered since `get_buf()`, while callbacks were still disabled.
-        if !self.enable_cb() && answer.is_none() {
-            answer = self.get_buf();
-        }
-        answer
     }
 
     /// Tells the device about the buffers added since the last kick.
@@ -625,7 +589,6 @@ impl<R: Send + 'static> Queue<R> {
             vq <- new_spinlock_irq!(
                 Virtqueue {
                     raw: None,
-                    in_flight: 0,
                     _p: PhantomData,
                 },
                 "virtio::Queue::vq"
