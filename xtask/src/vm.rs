@@ -69,6 +69,79 @@ pub struct Opts {
     pub quiet: bool,
     /// Extra kernel command line parameters.
     pub append: Vec<String>,
+    /// Write `host-cpu.log` in the run directory: every line of the command's output, as it
+    /// arrives, after the host's CPU time of the QEMU process so far (see [`CpuStamp`]).
+    pub host_cpu: bool,
+}
+
+/// The host's clock and the CPU time of the QEMU process when a line of output arrived.
+///
+/// The lines of `host-cpu.log` are `<wall_ns> <vcpus_ns> <main_ns> <other_ns>\t<line>`: the
+/// nanoseconds since the boot started, then the CPU time of QEMU's vCPU threads (which also
+/// handle the guest's device register accesses), of its main thread (the main loop, which runs
+/// the virtio-crypto device and its crypto backend) and of its other threads, from the
+/// scheduler's statistics (`/proc/PID/task/TID/schedstat`).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct CpuStamp {
+    /// Host time since the boot started.
+    pub wall_ns: u64,
+    /// CPU time of the vCPU threads.
+    pub vcpus_ns: u64,
+    /// CPU time of the main thread.
+    pub main_ns: u64,
+    /// CPU time of the other threads.
+    pub other_ns: u64,
+}
+
+impl CpuStamp {
+    /// Reads the CPU times of the threads of process `pid`.
+    fn take(pid: u32, wall: Duration) -> Option<Self> {
+        let mut st = CpuStamp {
+            wall_ns: u64::try_from(wall.as_nanos()).ok()?,
+            ..Default::default()
+        };
+        for task in fs::read_dir(format!("/proc/{pid}/task")).ok()?.flatten() {
+            let dir = task.path();
+            let Some(ns) = fs::read_to_string(dir.join("schedstat"))
+                .ok()
+                .and_then(|s| s.split_whitespace().next()?.parse::<u64>().ok())
+            else {
+                continue;
+            };
+            let comm = fs::read_to_string(dir.join("comm")).unwrap_or_default();
+            if task.file_name().to_str() == Some(&pid.to_string()) {
+                st.main_ns += ns;
+            } else if comm.starts_with("CPU ") {
+                // QEMU names its vCPU threads `CPU <n>/TCG` with `debug-threads=on`.
+                st.vcpus_ns += ns;
+            } else {
+                st.other_ns += ns;
+            }
+        }
+        Some(st)
+    }
+
+    /// Parses a line of `host-cpu.log` into the stamp and the line of output.
+    pub fn parse(line: &str) -> Option<(Self, &str)> {
+        let (stamp, text) = line.split_once('\t')?;
+        let v: Vec<u64> = stamp
+            .split_whitespace()
+            .map(str::parse)
+            .collect::<std::result::Result<_, _>>()
+            .ok()?;
+        let [wall_ns, vcpus_ns, main_ns, other_ns] = v.as_slice() else {
+            return None;
+        };
+        Some((
+            CpuStamp {
+                wall_ns: *wall_ns,
+                vcpus_ns: *vcpus_ns,
+                main_ns: *main_ns,
+                other_ns: *other_ns,
+            },
+            text,
+        ))
+    }
 }
 
 /// What one boot produced.
@@ -373,6 +446,7 @@ pub fn boot(opts: &Opts) -> Result<Outcome> {
 
     let mut q = Command::new("qemu-system-x86_64");
     q.args(["-nodefaults", "-no-reboot", "-display", "none"])
+        .args(["-name", "rstkey,debug-threads=on"])
         .args(["-m", "1G", "-smp", "2"])
         .arg("-kernel")
         .arg(&bz)
@@ -419,6 +493,13 @@ pub fn boot(opts: &Opts) -> Result<Outcome> {
         let stdout = child.stdout.take().ok_or("qemu: no stdout")?;
         let quiet = opts.quiet;
         let out_path = run_dir.join("output.log");
+        let pid = child.id();
+        let mut stamps = if opts.host_cpu {
+            let path = run_dir.join("host-cpu.log");
+            Some(fs::File::create(&path).map_err(|e| format!("{}: {e}", path.display()))?)
+        } else {
+            None
+        };
         let reader = std::thread::spawn(move || {
             let mut save = fs::File::create(out_path).ok();
             for line in BufReader::new(stdout).split(b'\n') {
@@ -430,6 +511,15 @@ pub fn boot(opts: &Opts) -> Result<Outcome> {
                 }
                 if let Some(f) = save.as_mut() {
                     let _ = writeln!(f, "{line}");
+                }
+                if let Some(f) = stamps.as_mut() {
+                    if let Some(st) = CpuStamp::take(pid, start.elapsed()) {
+                        let _ = writeln!(
+                            f,
+                            "{} {} {} {}\t{line}",
+                            st.wall_ns, st.vcpus_ns, st.main_ns, st.other_ns
+                        );
+                    }
                 }
             }
         });
