@@ -9,9 +9,11 @@
 //! as tcrypt's `mode=600 num_mb=N` does), RSA-2048 PKCS#1 v1.5 signatures (SHA-256) and
 //! private-key decryptions, each in one kernel thread. It measures rstkey and the generic
 //! implementations first, then unbinds the device from rstkey, binds it to the C driver and
-//! measures that; then again, `RSTKEY_BENCH_ROUNDS` times in all (default 2), and the best
+//! measures that; then again, `RSTKEY_BENCH_ROUNDS` times in all (default 3), and the best
 //! round of each measurement counts. The host prints a table with ratios and writes `bench.csv`,
-//! `bench.png` and the table (`bench.txt`) to `$RSTKEY_CACHE/bench/`.
+//! `bench.png` and the table (`bench.txt`) to `$RSTKEY_CACHE/bench/`. As the best rounds of two
+//! implementations may come from different rounds, the table also shows the lowest and the
+//! highest ratio of rstkey to the C driver within one round: the spread of the noise.
 //!
 //! Next to the rates, the table shows what each request cost the host: the CPU time of QEMU's
 //! vCPU threads (the guest's work, including its accesses to the device's registers) and of its
@@ -117,12 +119,52 @@ impl Measured {
 /// What is measured: the operation, the size in bytes (0 for RSA) and the requests in flight.
 type Key = (String, u64, u64);
 
+/// Every round's measurement of each implementation, in the order of the rounds.
+type Rounds = BTreeMap<Key, BTreeMap<String, Vec<Measured>>>;
+
+/// The best round's measurement of each implementation.
+type Best = BTreeMap<Key, BTreeMap<String, Measured>>;
+
+/// Of several rounds, the best measurement counts: on an emulated machine the noise only ever
+/// slows things down.
+fn best(rounds: &Rounds) -> Best {
+    rounds
+        .iter()
+        .map(|(key, imps)| {
+            let imps = imps
+                .iter()
+                .filter_map(|(imp, all)| {
+                    let m = all.iter().max_by(|a, b| {
+                        let rate = |m: &Measured| m.per_sec().unwrap_or(-1.0);
+                        rate(a).total_cmp(&rate(b))
+                    })?;
+                    Some((imp.clone(), m.clone()))
+                })
+                .collect();
+            (key.clone(), imps)
+        })
+        .collect()
+}
+
+/// The lowest and the highest ratio of `a`'s rate to `b`'s, round by round (a round measures
+/// both implementations within seconds of each other).
+fn round_ratios(a: Option<&Vec<Measured>>, b: Option<&Vec<Measured>>) -> Option<(f64, f64)> {
+    let ratios: Vec<f64> = a?
+        .iter()
+        .zip(b?)
+        .filter_map(|(a, b)| Some(a.per_sec()? / b.per_sec().filter(|r| *r > 0.0)?))
+        .collect();
+    let lo = ratios.iter().copied().reduce(f64::min)?;
+    let hi = ratios.iter().copied().reduce(f64::max)?;
+    Some((lo, hi))
+}
+
 /// Parses the guest's output: `<impl> <operation> <size> <depth> <result>` lines.
 ///
 /// The lines may carry the host's stamps (the format of `host-cpu.log`); a result then gets the
 /// CPU time between the `bench-mark start` and `bench-mark end` lines before it.
-fn parse(text: &str) -> BTreeMap<Key, BTreeMap<String, Measured>> {
-    let mut rows: BTreeMap<Key, BTreeMap<String, Measured>> = BTreeMap::new();
+fn parse(text: &str) -> Rounds {
+    let mut rows = Rounds::new();
     let (mut start, mut end) = (None, None);
     for line in text.lines() {
         let (stamp, line) = match vm::CpuStamp::parse(line) {
@@ -166,16 +208,11 @@ fn parse(text: &str) -> BTreeMap<Key, BTreeMap<String, Measured>> {
             _ => Measured::Failed(rest.join(" ")),
         };
         (start, end) = (None, None);
-        // Of several rounds, the best measurement counts: on an emulated machine the noise only
-        // ever slows things down.
-        let entry = rows.entry((op.to_string(), size, depth)).or_default();
-        let better = match entry.get(*imp) {
-            None => true,
-            Some(old) => m.per_sec().unwrap_or(-1.0) > old.per_sec().unwrap_or(-1.0),
-        };
-        if better {
-            entry.insert(imp.to_string(), m);
-        }
+        rows.entry((op.to_string(), size, depth))
+            .or_default()
+            .entry(imp.to_string())
+            .or_default()
+            .push(m);
     }
     rows
 }
@@ -207,7 +244,8 @@ fn rate(v: Option<f64>) -> String {
 }
 
 /// The table, the CSV and the gnuplot data.
-fn report(rows: &BTreeMap<Key, BTreeMap<String, Measured>>) -> (String, String, String) {
+fn report(rounds: &Rounds) -> (String, String, String) {
+    let rows = best(rounds);
     let mut table = String::new();
     let mut csv = String::from(
         "operation,size_bytes,in_flight,implementation,ops,bytes,ns,ops_per_sec,mb_per_sec,\
@@ -216,7 +254,7 @@ fn report(rows: &BTreeMap<Key, BTreeMap<String, Measured>>) -> (String, String, 
     let mut dat = String::from("# config rstkey virtio_crypto generic\n");
     let _ = writeln!(
         table,
-        "{:<16} {:>7} {:>4} | {:>9} {:>9} {:>9} | {:>8} {:>8} {:>8} | {:>9} {:>9} | {:>7} {:>7} | {:>7} {:>7}",
+        "{:<16} {:>7} {:>4} | {:>9} {:>9} {:>9} | {:>8} {:>8} {:>8} | {:>9} {:>11} {:>9} | {:>7} {:>7} | {:>7} {:>7}",
         "operation",
         "size",
         "fly",
@@ -227,6 +265,7 @@ fn report(rows: &BTreeMap<Key, BTreeMap<String, Measured>>) -> (String, String, 
         "C",
         "generic",
         "vs C",
+        "rounds",
         "vs generic",
         "rstkey",
         "C",
@@ -235,7 +274,7 @@ fn report(rows: &BTreeMap<Key, BTreeMap<String, Measured>>) -> (String, String, 
     );
     let _ = writeln!(
         table,
-        "{:<16} {:>7} {:>4} | {:>29} | {:>26} | {:>19} | {:>15} | {:>15}",
+        "{:<16} {:>7} {:>4} | {:>29} | {:>26} | {:>31} | {:>15} | {:>15}",
         "",
         "",
         "",
@@ -257,7 +296,7 @@ fn report(rows: &BTreeMap<Key, BTreeMap<String, Measured>>) -> (String, String, 
         let cipher = *size > 0;
         let _ = writeln!(
             table,
-            "{:<16} {:>7} {:>4} | {:>9} {:>9} {:>9} | {:>8} {:>8} {:>8} | {:>9} {:>9} | {:>7} {:>7} | {:>7} {:>7}",
+            "{:<16} {:>7} {:>4} | {:>9} {:>9} {:>9} | {:>8} {:>8} {:>8} | {:>9} {:>11} {:>9} | {:>7} {:>7} | {:>7} {:>7}",
             op,
             size_name(*size),
             depth,
@@ -280,6 +319,10 @@ fn report(rows: &BTreeMap<Key, BTreeMap<String, Measured>>) -> (String, String, 
                 "-".into()
             },
             ratio(per("rstkey"), per("virtio_crypto")),
+            match round_ratios(rounds[key].get("rstkey"), rounds[key].get("virtio_crypto")) {
+                Some((lo, hi)) => format!("{lo:.2}-{hi:.2}"),
+                None => "n/a".into(),
+            },
             ratio(per("rstkey"), per("generic")),
             rate(get("rstkey").and_then(Measured::host_us).map(|h| h.0)),
             rate(get("virtio_crypto").and_then(Measured::host_us).map(|h| h.0)),
@@ -407,11 +450,11 @@ pub fn main(args: &[String]) -> Result<u8> {
         .filter(|t| !parse(t).is_empty())
         .or_else(|| fs::read_to_string(out.ctl().join("bench.txt")).ok())
         .ok_or("bench: no results from the guest")?;
-    let rows = parse(&text);
-    if rows.is_empty() {
+    let rounds = parse(&text);
+    if rounds.is_empty() {
         return Err("bench: the guest reported no measurement".into());
     }
-    let (table, csv, dat) = report(&rows);
+    let (table, csv, dat) = report(&rounds);
 
     let dir = Paths::get().cache.join("bench");
     fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
@@ -429,6 +472,7 @@ pub fn main(args: &[String]) -> Result<u8> {
     println!();
     println!(
         "(each measurement {ms} ms; \"fly\": requests in flight; ratios are of rstkey's rate; \
+         \"vs C\" is of the best rounds, \"rounds\" the lowest and highest ratio within a round; \
          host CPU time of QEMU per request: its vCPU threads, and its main thread, which runs \
          the device)"
     );
@@ -459,12 +503,12 @@ mod tests {
 
     #[test]
     fn parses_results_and_errors() {
-        let rows = parse(
+        let rows = best(&parse(
             "rstkey cbc-aes-128 16 8 ok ops=100 bytes=1600 ns=1000000000 cpu=50\n\
              virtio_crypto rsa2048-sign 0 1 error -80 at alloc\n\
              rstkey cbc-aes-128 16 8 ok ops=50 bytes=800 ns=1000000000\n\
              noise\n",
-        );
+        ));
         let m = &rows[&("cbc-aes-128".into(), 16, 8)]["rstkey"];
         assert_eq!(
             *m,
@@ -489,7 +533,7 @@ mod tests {
 
     #[test]
     fn parses_host_stamps() {
-        let rows = parse(
+        let rows = best(&parse(
             "10 0 0 0\tbench: round 1\n\
              100 1000 500 7\tbench-mark start\n\
              200 5000 2500 9\tbench-mark end\n\
@@ -497,7 +541,7 @@ mod tests {
              400 6000 3000 9\tbench-mark start\n\
              500 7000 3500 9\tvirtio_crypto cbc-aes-128 16 1 error -22 at run\n\
              600 8000 4000 9\tgeneric cbc-aes-128 16 1 ok ops=1 bytes=16 ns=100\n",
-        );
+        ));
         let m = &rows[&("cbc-aes-128".into(), 16, 1)];
         // 4000 ns of vCPU time and 2000 ns of the main thread, for 2 requests.
         assert_eq!(m["rstkey"].host_us(), Some((2.0, 1.0)));
@@ -517,6 +561,24 @@ mod tests {
             ))
         );
         assert_eq!(vm::CpuStamp::parse("1 2 3\tx"), None);
+    }
+
+    #[test]
+    fn ratios_by_round() {
+        let rounds = parse(
+            "rstkey x 16 8 ok ops=300 bytes=0 ns=1000000000\n\
+             virtio_crypto x 16 8 ok ops=100 bytes=0 ns=1000000000\n\
+             rstkey x 16 8 ok ops=100 bytes=0 ns=1000000000\n\
+             virtio_crypto x 16 8 ok ops=200 bytes=0 ns=1000000000\n",
+        );
+        let r = &rounds[&("x".into(), 16, 8)];
+        // Round by round: 3.0 and 0.5; of the best rounds: 300 / 200.
+        assert_eq!(
+            round_ratios(r.get("rstkey"), r.get("virtio_crypto")),
+            Some((0.5, 3.0))
+        );
+        assert_eq!(best(&rounds)[&("x".into(), 16, 8)]["rstkey"].per_sec(), Some(300.0));
+        assert_eq!(round_ratios(r.get("rstkey"), r.get("generic")), None);
     }
 
     #[test]
