@@ -182,7 +182,30 @@ enum Output {
 }
 
 /// The input of a request: its parts, in order.
-type Input = KVec<Part>;
+enum Input {
+    /// A single part, held without an allocation: the source of a cipher request.
+    One(Part),
+    /// Any number of parts.
+    Parts(KVec<Part>),
+}
+
+impl Input {
+    /// Returns the parts, in order.
+    fn parts(&self) -> &[Part] {
+        match self {
+            Self::One(part) => core::slice::from_ref(part),
+            Self::Parts(parts) => parts,
+        }
+    }
+
+    /// Returns the parts, in order, for changing them.
+    fn parts_mut(&mut self) -> &mut [Part] {
+        match self {
+            Self::One(part) => core::slice::from_mut(part),
+            Self::Parts(parts) => parts,
+        }
+    }
+}
 
 /// Returns the total length of `segments`.
 ///
@@ -196,16 +219,9 @@ fn input_len(segments: &[Segment<'_>]) -> Result<usize> {
         .ok_or(EINVAL)
 }
 
-/// Returns the input made of the kernel buffer `buf` alone.
-fn owned_input(buf: KVec<u8>, gfp: Flags) -> Result<Input> {
-    let mut input = KVec::with_capacity(1, gfp)?;
-    input.push(Part::Owned(buf), gfp)?;
-    Ok(input)
-}
-
 /// Appends the parts of `input` to `sgs` as device-readable buffers.
 fn describe_input<'a>(input: &'a Input, sgs: &mut Sgs<'a>) -> Result {
-    for part in input.iter() {
+    for part in input.parts() {
         match part {
             Part::Owned(buf) => sgs.readable_vec(buf)?,
             Part::Mapped(m) => m.describe(sgs)?,
@@ -219,7 +235,7 @@ fn describe_input<'a>(input: &'a Input, sgs: &mut Sgs<'a>) -> Result {
 
 /// Overwrites the copies in kernel memory of `input` with zeros.
 fn wipe_input(input: &mut Input) {
-    for part in input.iter_mut() {
+    for part in input.parts_mut() {
         if let Part::Owned(buf) = part {
             buf.as_mut_slice().fill(0);
         }
@@ -769,7 +785,7 @@ impl VirtioEngine {
             }
         }
         let [a, b] = inputs;
-        let answer = send(a, b);
+        let answer = send(Input::Parts(a), Input::Parts(b));
         drop(mappings);
         drop(state);
         answer
@@ -1168,7 +1184,7 @@ impl Engine for VirtioEngine {
             Op::Cipher {
                 req,
                 iv,
-                src: owned_input(src, GFP_KERNEL)?,
+                src: Input::One(Part::Owned(src)),
                 dst: Output::Owned(dst),
                 status: InHdr::new(),
             },
@@ -1188,10 +1204,9 @@ impl Engine for VirtioEngine {
         let sgs = op.sgs;
         let len = sgs.len;
         let req = self.cipher_req(op.id, op.direction, len)?;
-        let mut src = KVec::with_capacity(1, gfp)?;
         // INVARIANT: By the type invariants of `CipherSgs`, the lists hold `len` bytes and stay
         // valid, with nothing else accessing them, until the completion is called or dropped.
-        src.push(Part::User(UserSg { sg: sgs.src, len }), gfp)?;
+        let src = Input::One(Part::User(UserSg { sg: sgs.src, len }));
         let dst = Output::User(UserSg { sg: sgs.dst, len });
         // The header, the IV and the status, and the entries of the lists.
         let descriptors = sgs
