@@ -2,6 +2,12 @@
 
 #include <crypto/internal/skcipher.h>
 #include <crypto/skcipher.h>
+#include <linux/string.h>
+
+__rust_helper void rust_helper_memzero_explicit(void *s, size_t count)
+{
+	memzero_explicit(s, count);
+}
 
 __rust_helper void *rust_helper_crypto_skcipher_ctx(struct crypto_skcipher *tfm)
 {

@@ -11,6 +11,7 @@ use crate::{
     bindings,
     prelude::*, //
 };
+use core::ptr::NonNull;
 
 #[cfg(CONFIG_CRYPTO_AKCIPHER = "y")]
 pub mod akcipher;
@@ -40,6 +41,79 @@ pub mod alg_flags {
     /// The algorithm may allocate memory while it processes a request
     /// (`CRYPTO_ALG_ALLOCATES_MEMORY`).
     pub const ALLOCATES_MEMORY: u32 = bindings::CRYPTO_ALG_ALLOCATES_MEMORY;
+}
+
+/// Overwrites `buf`, which held a secret, with zeros, in a way the compiler does not optimize
+/// away even if `buf` is not read again (`memzero_explicit()`).
+///
+/// # Examples
+///
+/// ```
+/// let mut key = [0x2bu8; 16];
+/// kernel::crypto::memzero_explicit(&mut key);
+/// assert_eq!(key, [0u8; 16]);
+/// ```
+pub fn memzero_explicit(buf: &mut [u8]) {
+    // SAFETY: `buf` is valid for writes of `buf.len()` bytes.
+    unsafe { bindings::memzero_explicit(buf.as_mut_ptr().cast(), buf.len()) };
+}
+
+/// The source or the destination of a crypto request: a scatterlist of kernel memory, borrowed
+/// from the request while its algorithm processes it.
+///
+/// An algorithm gets it from the request (for instance [`skcipher::AsyncRequest::sg_lists`]) and
+/// may hand it to a device for DMA, as long as it completes the request only after the device is
+/// done with it. It is only a description of the list: whoever reads or writes the memory it
+/// describes relies on the request not being completed yet, which is why the functions that do
+/// (such as `virtio::Sgs::readable_sg`) are `unsafe`.
+///
+/// # Invariants
+///
+/// When the object was created, `sg` pointed to a valid scatterlist whose first `entries` entries
+/// hold at least `len > 0` bytes of kernel memory, which stays so until the request it was taken
+/// from is completed.
+#[derive(Clone, Copy)]
+pub struct RequestSg {
+    sg: NonNull<bindings::scatterlist>,
+    len: usize,
+    entries: usize,
+}
+
+// SAFETY: `RequestSg` is only a description of a list; the memory it describes is accessed only
+// through `unsafe` functions whose callers guarantee that the request is still in flight, from
+// whatever CPU processes it.
+unsafe impl Send for RequestSg {}
+
+// SAFETY: As for `Send`: a shared `RequestSg` gives no access to the memory it describes.
+unsafe impl Sync for RequestSg {}
+
+impl RequestSg {
+    /// Describes the list `sg`, whose first `entries` entries hold `len` bytes.
+    ///
+    /// # Safety
+    ///
+    /// As in the type invariants: `sg` is a valid scatterlist of a request being processed, whose
+    /// first `entries` entries hold at least `len > 0` bytes of kernel memory, and which stays so
+    /// until the request is completed.
+    pub(crate) unsafe fn new(sg: NonNull<bindings::scatterlist>, len: usize, entries: usize) -> Self {
+        // INVARIANT: By the safety requirements.
+        Self { sg, len, entries }
+    }
+
+    /// Returns the number of bytes of the request the list holds, never 0.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Returns the number of entries that hold [`RequestSg::len`] bytes.
+    pub fn entries(&self) -> usize {
+        self.entries
+    }
+
+    /// Returns the C list.
+    pub(crate) fn as_raw(&self) -> *mut bindings::scatterlist {
+        self.sg.as_ptr()
+    }
 }
 
 /// Sets the algorithm and driver names of `base`, the `struct crypto_alg` of an algorithm being

@@ -2,14 +2,15 @@
 
 //! What an accelerator offers the algorithms.
 //!
-//! The algorithms talk to an accelerator through [`Engine`] only, so another accelerator can be
-//! added without touching them. The virtio-crypto device is one engine, see
+//! The algorithms talk to an accelerator through [`Engine`] only, held as `Arc<dyn Engine>`, so
+//! another accelerator can be added without touching them: an engine says what it serves
+//! ([`Engine::features`]), creates and destroys sessions with keys in restricted memory, and runs
+//! requests in them. The virtio-crypto device is one engine, see
 //! [`VirtioEngine`](crate::virtio_engine::VirtioEngine).
 
-use core::ptr::NonNull;
 use kernel::{
     alloc::Flags,
-    bindings,
+    crypto::RequestSg,
     dma_buf::DmaBuf,
     prelude::*,
     tee, //
@@ -19,6 +20,22 @@ use crate::keystore::RestrictedKey;
 
 /// The AES block size, which is also the size of a CBC IV.
 pub(crate) const AES_BLOCK_SIZE: usize = 16;
+
+/// The shortest AES key, AES-128.
+pub(crate) const AES_MIN_KEY_SIZE: usize = 16;
+
+/// The longest AES key, AES-256.
+pub(crate) const AES_MAX_KEY_SIZE: usize = 32;
+
+/// The shortest RSA modulus, in bits, rstkey accepts (and the virtio-crypto device supports).
+pub(crate) const RSA_MIN_BITS: usize = 1024;
+
+/// The longest RSA modulus, in bits, rstkey accepts.
+pub(crate) const RSA_MAX_BITS: usize = 4096;
+
+/// The shortest padding of RSAES-PKCS1-v1_5 and of EMSA-PKCS1-v1_5, in bytes (RFC 8017, sections
+/// 7.2.1 and 9.2): `00 02` or `00 01`, at least 8 bytes of padding, and `00`.
+pub(crate) const PKCS1_MIN_PADDING: usize = 11;
 
 /// A symmetric cipher an engine can create sessions for.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -35,7 +52,8 @@ impl Cipher {
     /// [`EINVAL`] if it is not.
     pub(crate) fn check_key_len(self, len: usize) -> Result {
         match self {
-            Self::AesCbc if matches!(len, 16 | 24 | 32) => Ok(()),
+            // AES-128, AES-192 and AES-256.
+            Self::AesCbc if matches!(len, AES_MIN_KEY_SIZE | 24 | AES_MAX_KEY_SIZE) => Ok(()),
             Self::AesCbc => Err(EINVAL),
         }
     }
@@ -78,12 +96,21 @@ impl RsaHash {
     /// Returns the size of a digest.
     pub(crate) fn digest_size(self) -> usize {
         match self {
-            Self::Sha1 => 20,
-            Self::Sha256 => 32,
-            Self::Sha512 => 64,
+            Self::Sha1 => SHA1_DIGEST_SIZE,
+            Self::Sha256 => SHA256_DIGEST_SIZE,
+            Self::Sha512 => SHA512_DIGEST_SIZE,
         }
     }
 }
+
+/// The size of a SHA-1 digest.
+const SHA1_DIGEST_SIZE: usize = 20;
+
+/// The size of a SHA-256 digest.
+const SHA256_DIGEST_SIZE: usize = 32;
+
+/// The size of a SHA-512 digest.
+const SHA512_DIGEST_SIZE: usize = 64;
 
 /// How an engine's RSA sessions turn what they are given into the number they sign.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -117,6 +144,13 @@ impl<'a> Restricted<'a> {
     ///
     /// [`EPERM`] if `buf` is not TEE protected memory, which the CPU can't read; [`EINVAL`] if
     /// the range is empty or not within `buf`.
+    #[cfg_attr(
+        not(CONFIG_CRYPTO_DEV_RSTKEY_TEST),
+        expect(
+            dead_code,
+            reason = "only the test interface hands in restricted inputs so far"
+        )
+    )]
     pub(crate) fn new(buf: &'a DmaBuf, offset: usize, len: usize) -> Result<Self> {
         if !tee::is_protmem(buf) {
             return Err(EPERM);
@@ -151,6 +185,13 @@ pub(crate) enum Segment<'a> {
     /// Kernel memory; the engine copies it into memory it can map for DMA.
     Kernel(&'a [u8]),
     /// Restricted memory, read through an attachment of the buffer.
+    #[cfg_attr(
+        not(CONFIG_CRYPTO_DEV_RSTKEY_TEST),
+        expect(
+            dead_code,
+            reason = "only the test interface hands in restricted inputs so far"
+        )
+    )]
     Restricted(Restricted<'a>),
 }
 
@@ -186,42 +227,45 @@ pub(crate) enum Submitted {
 ///
 /// # Invariants
 ///
-/// `src` and `dst` are valid scatterlists of kernel memory holding at least `len > 0` bytes, in
-/// `src_entries` and `dst_entries` entries, which stay valid, and which nothing else accesses,
-/// until the completion of the operation they are given with is called or dropped.
+/// `src` and `dst` hold the same number of bytes, and stay valid, with nothing else accessing
+/// them, until the completion of the operation they are given with is called or dropped.
 pub(crate) struct CipherSgs {
-    pub(crate) src: NonNull<bindings::scatterlist>,
-    pub(crate) dst: NonNull<bindings::scatterlist>,
-    pub(crate) len: usize,
-    pub(crate) src_entries: usize,
-    pub(crate) dst_entries: usize,
+    src: RequestSg,
+    dst: RequestSg,
 }
 
-// SAFETY: The scatterlists may be used from any CPU while the operation runs (type invariants).
-unsafe impl Send for CipherSgs {}
-
 impl CipherSgs {
-    /// Describes the scatterlists of a request of `len` bytes.
+    /// Describes the scatterlists of a request.
+    ///
+    /// # Errors
+    ///
+    /// [`EINVAL`] if the lists hold different numbers of bytes.
     ///
     /// # Safety
     ///
-    /// As in the type invariants: the lists hold `len` bytes in that many entries and stay
-    /// valid, and nothing else accesses them, until the completion they are given with is called
-    /// or dropped.
-    pub(crate) unsafe fn new(
-        src: NonNull<bindings::scatterlist>,
-        dst: NonNull<bindings::scatterlist>,
-        len: usize,
-        (src_entries, dst_entries): (usize, usize),
-    ) -> Self {
-        // INVARIANT: By the safety requirements.
-        Self {
-            src,
-            dst,
-            len,
-            src_entries,
-            dst_entries,
+    /// As in the type invariants: the lists stay valid, and nothing else accesses them, until the
+    /// completion they are given with is called or dropped.
+    pub(crate) unsafe fn new(src: RequestSg, dst: RequestSg) -> Result<Self> {
+        if src.len() != dst.len() {
+            return Err(EINVAL);
         }
+        // INVARIANT: Checked above, and by the safety requirements.
+        Ok(Self { src, dst })
+    }
+
+    /// Returns the length of the operation, never 0.
+    pub(crate) fn len(&self) -> usize {
+        self.src.len()
+    }
+
+    /// Returns the source, which stays valid as the type invariants say.
+    pub(crate) fn src(&self) -> &RequestSg {
+        &self.src
+    }
+
+    /// Returns the destination, which stays valid as the type invariants say.
+    pub(crate) fn dst(&self) -> &RequestSg {
+        &self.dst
     }
 }
 
@@ -237,8 +281,56 @@ pub(crate) struct CipherOp {
     pub(crate) sgs: CipherSgs,
 }
 
-/// An accelerator.
+/// The completion of an asynchronous operation, handed to the engine only once it accepts the
+/// operation: until then the algorithm keeps its request, to refuse it if the engine does not.
+pub(crate) trait CompletionSource {
+    /// Returns the completion; `None` if it was taken already.
+    fn take(&mut self) -> Option<KBox<dyn CipherCompletion>>;
+}
+
+/// What an engine serves, which decides the algorithms it is picked for.
+#[derive(Clone, Copy)]
+pub(crate) struct Features {
+    /// Clear keys, which is what the crypto API hands to drivers, can be placed in restricted
+    /// memory for the engine (the platform's policy allows importing them).
+    pub(crate) clear_keys: bool,
+    /// The engine creates [`Cipher::AesCbc`] sessions.
+    pub(crate) aes_cbc: bool,
+    /// How the engine's RSA sessions sign; `None` if it offers no RSA.
+    pub(crate) rsa: Option<RsaPadding>,
+}
+
+/// A kind of session an algorithm needs an engine for.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Service {
+    /// Cipher sessions of the given cipher.
+    Cipher(Cipher),
+    /// RSA sessions whose accelerator pads with PKCS#1 v1.5 itself: the crypto API's
+    /// `pkcs1(rsa,<hash>)` and `pkcs1pad(rsa)` algorithms.
+    RsaPkcs1,
+}
+
+impl Features {
+    /// Returns whether an engine with these features serves `service` with keys the crypto API
+    /// hands over in the clear.
+    pub(crate) fn serves(&self, service: Service) -> bool {
+        self.clear_keys
+            && match service {
+                Service::Cipher(Cipher::AesCbc) => self.aes_cbc,
+                Service::RsaPkcs1 => self.rsa == Some(RsaPadding::Pkcs1),
+            }
+    }
+}
+
+/// An accelerator, as the algorithms see it.
+///
+/// An engine is shared by the transformations that use it (`Arc<dyn Engine>`), from any
+/// context that may sleep, except [`Engine::submit_cipher`], which may be called from any
+/// context. Once its device is gone, every operation fails with [`ENODEV`].
 pub(crate) trait Engine: Send + Sync {
+    /// Returns what the engine serves.
+    fn features(&self) -> Features;
+
     /// Places `key` in restricted memory, where only the accelerator can read it.
     ///
     /// # Errors
@@ -273,29 +365,8 @@ pub(crate) trait Engine: Send + Sync {
     /// example [`EINVAL`] for a session it does not know).
     fn destroy_cipher_session(&self, id: SessionId) -> Result;
 
-    /// Returns the number of sessions created and not destroyed yet.
-    fn open_sessions(&self) -> u64;
-
-    /// Runs the cipher session `id`, created for `direction`, on `src` with `iv`, and returns
-    /// the result, as long as `src`.
-    ///
-    /// This waits for the accelerator; the asynchronous interface the crypto API needs is still
-    /// to come.
-    ///
-    /// # Errors
-    ///
-    /// [`EINVAL`] for an IV or a length the cipher or the accelerator does not accept,
-    /// [`ENODEV`] once the accelerator is gone, or the error the accelerator reports.
-    fn cipher(
-        &self,
-        id: SessionId,
-        direction: Direction,
-        iv: &[u8],
-        src: KVec<u8>,
-    ) -> Result<KVec<u8>>;
-
-    /// Creates an RSASSA-PKCS1-v1_5 session with `key`, of type `keytype`, for digests of `hash`,
-    /// and returns its ID. The accelerator reads the key from restricted memory with DMA.
+    /// Creates an RSA session with `key`, of type `keytype`, for digests of `hash`, and returns
+    /// its ID. The accelerator reads the key from restricted memory with DMA.
     ///
     /// # Errors
     ///
@@ -308,31 +379,51 @@ pub(crate) trait Engine: Send + Sync {
         key: &RestrictedKey,
     ) -> Result<SessionId>;
 
-    /// Destroys the akcipher session `id`.
-    fn destroy_akcipher_session(&self, id: SessionId) -> Result;
-
-    /// Signs `digest` in the private-key RSA session `id` and returns the signature, of
-    /// `key_bytes` bytes. Waits for the accelerator.
+    /// Destroys the RSA session `id`.
     ///
     /// # Errors
     ///
-    /// [`EINVAL`] for a digest of the wrong size, [`EIO`] if the accelerator returns a signature of
-    /// another length, or the error the accelerator reports.
+    /// As for [`Engine::destroy_cipher_session`].
+    fn destroy_rsa_session(&self, id: SessionId) -> Result;
+
+    /// Signs `input`, the concatenation of its segments, in the private-key RSA session `id` and
+    /// returns the signature, of `key_bytes` bytes. Waits for the accelerator.
+    ///
+    /// For an engine whose RSA pads ([`RsaPadding::Pkcs1`]), `input` is the digest; for
+    /// [`RsaPadding::Raw`] it is the `key_bytes`-byte encoded message. The accelerator reads
+    /// restricted segments through an attachment of their buffers, which are mapped for it while
+    /// the request runs; nothing is copied from them or mapped for the CPU.
+    ///
+    /// # Errors
+    ///
+    /// [`EINVAL`] for an input of the wrong size, [`EPERM`] if the TEE does not let the
+    /// accelerator read a restricted buffer, [`EOPNOTSUPP`] if the accelerator can't reach it
+    /// without a CPU mapping, [`EIO`] if the accelerator returns a signature of another length,
+    /// or the error it reports.
     fn rsa_sign(
         &self,
         id: SessionId,
         hash: RsaHash,
-        digest: &[u8],
+        input: &[Segment<'_>],
         key_bytes: usize,
     ) -> Result<KVec<u8>>;
 
-    /// Verifies in the RSA session `id` that `sig` is a signature of `digest`. Waits for the
-    /// accelerator.
+    /// Verifies in the RSA session `id`, whose accelerator pads ([`RsaPadding::Pkcs1`]), that
+    /// `sig` is a signature of `digest`, both of which the accelerator reads from where they are,
+    /// as for [`Engine::rsa_sign`]. Waits for the accelerator.
     ///
     /// # Errors
     ///
-    /// [`EKEYREJECTED`] if it is not, or the error the accelerator reports.
-    fn rsa_verify(&self, id: SessionId, hash: RsaHash, sig: &[u8], digest: &[u8]) -> Result;
+    /// [`EKEYREJECTED`] if it is not, [`EOPNOTSUPP`] for an engine that does raw RSA only (the
+    /// CPU would have to compare the recovered message with the digest), otherwise as for
+    /// [`Engine::rsa_sign`].
+    fn rsa_verify(
+        &self,
+        id: SessionId,
+        hash: RsaHash,
+        sig: &[Segment<'_>],
+        digest: &[Segment<'_>],
+    ) -> Result;
 
     /// Encrypts `plain` with RSAES-PKCS1-v1_5 in the RSA session `id` and returns the
     /// ciphertext, of `key_bytes` bytes. Waits for the accelerator.
@@ -351,85 +442,23 @@ pub(crate) trait Engine: Send + Sync {
     /// The error the accelerator reports, for instance for a ciphertext whose padding is wrong.
     fn rsa_decrypt(&self, id: SessionId, cipher: &[u8]) -> Result<KVec<u8>>;
 
-    /// Returns what the accelerator's RSA sessions sign: the digest, or a whole encoded message.
-    fn rsa_padding(&self) -> RsaPadding;
-
-    /// Signs `input`, the concatenation of its segments, in the private-key RSA session `id` and
-    /// returns the signature, of `key_bytes` bytes. Waits for the accelerator.
+    /// Starts the cipher operation `op` without waiting; it allocates what it needs with `gfp`
+    /// and does not sleep unless `gfp` allows it.
     ///
-    /// For an engine whose [`Engine::rsa_padding`] is [`RsaPadding::Pkcs1`], `input` is the digest;
-    /// for [`RsaPadding::Raw`] it is the `key_bytes`-byte encoded message. The accelerator reads
-    /// restricted segments through an attachment of their buffers, which are mapped for it while
-    /// the request runs; nothing is copied from them or mapped for the CPU.
+    /// If the accelerator's queue is full, the operation waits on the backlog if `may_backlog`.
+    /// Once the engine has accepted the operation, it takes the completion from `completion`,
+    /// which then gets the result, also when the accelerator fails the operation or goes away.
     ///
     /// # Errors
     ///
-    /// [`EINVAL`] for an input of the wrong size, [`EPERM`] if the TEE does not let the
-    /// accelerator read a restricted buffer, [`EOPNOTSUPP`] if the accelerator can't reach it
-    /// without a CPU mapping, otherwise as for [`Engine::rsa_sign`].
-    fn rsa_sign_input(
+    /// [`EINVAL`] for a length the cipher or the accelerator does not accept, [`ENOSPC`] if the
+    /// queue is full and the operation may not wait, [`ENOMEM`], or [`ENODEV`] once the
+    /// accelerator is gone. The completion has not been taken then.
+    fn submit_cipher(
         &self,
-        id: SessionId,
-        hash: RsaHash,
-        input: &[Segment<'_>],
-        key_bytes: usize,
-    ) -> Result<KVec<u8>>;
-
-    /// Verifies in the RSA session `id`, whose [`Engine::rsa_padding`] is [`RsaPadding::Pkcs1`],
-    /// that `sig` is a signature of `digest`, both of which the accelerator reads from where they
-    /// are, as for [`Engine::rsa_sign_input`].
-    ///
-    /// # Errors
-    ///
-    /// [`EKEYREJECTED`] if it is not, [`EOPNOTSUPP`] for an engine that does raw RSA only (the
-    /// CPU would have to compare the recovered message with the restricted digest), otherwise as
-    /// for [`Engine::rsa_sign_input`].
-    fn rsa_verify_input(
-        &self,
-        id: SessionId,
-        hash: RsaHash,
-        sig: &[Segment<'_>],
-        digest: &[Segment<'_>],
-    ) -> Result;
-
-    /// Runs the cipher session `id`, created for `direction`, with `iv` on `src`, the
-    /// concatenation of its segments, and returns the result. Waits for the accelerator, which
-    /// reads restricted segments as for [`Engine::rsa_sign_input`].
-    ///
-    /// # Errors
-    ///
-    /// As for [`Engine::cipher`] and [`Engine::rsa_sign_input`].
-    fn cipher_input(
-        &self,
-        id: SessionId,
-        direction: Direction,
-        iv: &[u8],
-        src: &[Segment<'_>],
-    ) -> Result<KVec<u8>>;
-
-    /// A cipher operation checked and with its memory allocated, ready to be submitted.
-    type PreparedCipher: Send;
-
-    /// Checks `op` and allocates what it needs, with `gfp`.
-    ///
-    /// # Errors
-    ///
-    /// As for [`Engine::cipher`].
-    fn prepare_cipher(&self, op: CipherOp, gfp: Flags) -> Result<Self::PreparedCipher>;
-
-    /// Starts the prepared operation `op` without waiting; `completion` gets the result, also
-    /// when the accelerator fails it or goes away. Does not sleep.
-    ///
-    /// If the queue is full, the operation waits on the backlog if `may_backlog`.
-    ///
-    /// # Errors
-    ///
-    /// [`ENOSPC`] if the queue is full and the operation may not wait, [`ENOMEM`] if the backlog
-    /// can't grow. The completion is given back with the error, not called.
-    fn submit_cipher<C: CipherCompletion + 'static>(
-        &self,
-        op: Self::PreparedCipher,
-        completion: KBox<C>,
+        op: CipherOp,
+        gfp: Flags,
         may_backlog: bool,
-    ) -> core::result::Result<Submitted, (Error, KBox<C>)>;
+        completion: &mut dyn CompletionSource,
+    ) -> Result<Submitted>;
 }

@@ -10,7 +10,7 @@
 //! is copied from the buffer or mapped for the CPU, and a buffer that is not protected memory is
 //! refused with [`EPERM`] before anything is attached.
 //!
-//! How the input reaches the accelerator depends on what its RSA does ([`Engine::rsa_padding`]):
+//! How the input reaches the accelerator depends on what its RSA does ([`Features::rsa`](crate::engine::Features::rsa)):
 //!
 //! - [`RsaPadding::Pkcs1`] (the virtio-crypto device): the accelerator builds the encoded message
 //!   itself, and reads the digest alone.
@@ -20,6 +20,15 @@
 //!   digest, in kernel memory, followed by the digest in restricted memory ([`SignInput`]). The
 //!   engine chains them in one scatterlist. Verifying needs the recovered message compared with
 //!   the digest, which the CPU can't do: such an engine verifies only digests in kernel memory.
+//!
+//! So far only the test interface (`CONFIG_CRYPTO_DEV_RSTKEY_TEST`) hands in restricted digests.
+#![cfg_attr(
+    not(CONFIG_CRYPTO_DEV_RSTKEY_TEST),
+    expect(
+        dead_code,
+        reason = "only the test interface hands in restricted inputs so far"
+    )
+)]
 
 use kernel::{
     prelude::*,
@@ -27,7 +36,7 @@ use kernel::{
 };
 
 use crate::{
-    algs,
+    algs::rsa::rsa_key_bits,
     engine::{
         Engine,
         Restricted,
@@ -36,6 +45,9 @@ use crate::{
         RsaPadding,
         Segment,
         SessionId, //
+        PKCS1_MIN_PADDING,
+        RSA_MAX_BITS,
+        RSA_MIN_BITS,
     },
     keystore::RestrictedKey,
 };
@@ -78,7 +90,7 @@ pub(crate) fn emsa_pkcs1_v15_prefix(hash: RsaHash, key_bytes: usize) -> Result<K
     let info = hash.digest_info();
     let t_len = info.len() + hash.digest_size();
     // 00 01, at least 8 bytes of FF, 00.
-    if key_bytes < t_len + 11 {
+    if key_bytes < t_len + PKCS1_MIN_PADDING {
         return Err(EINVAL);
     }
     let pad = key_bytes - t_len - 3;
@@ -144,8 +156,8 @@ impl<'a> SignInput<'a> {
 ///
 /// `session` is an RSA session of `engine` with the key in `_key`, for digests of `hash`; the
 /// modulus is `bits` bits long.
-pub(crate) struct RsassaKey<E: Engine> {
-    engine: Arc<E>,
+pub(crate) struct RsassaKey {
+    engine: Arc<dyn Engine>,
     _key: RestrictedKey,
     session: SessionId,
     keytype: RsaKeyType,
@@ -153,7 +165,7 @@ pub(crate) struct RsassaKey<E: Engine> {
     bits: usize,
 }
 
-impl<E: Engine> RsassaKey<E> {
+impl RsassaKey {
     /// Places the BER RSA key `key` of type `keytype` in restricted memory and creates a session
     /// with it on `engine`, for `hash` digests.
     ///
@@ -163,13 +175,13 @@ impl<E: Engine> RsassaKey<E> {
     /// 4096 bits long, otherwise the error of placing it in restricted memory
     /// ([`Engine::import_key`]) or of the session ([`Engine::create_rsa_session`]).
     pub(crate) fn new(
-        engine: Arc<E>,
+        engine: Arc<dyn Engine>,
         key: &[u8],
         keytype: RsaKeyType,
         hash: RsaHash,
     ) -> Result<Self> {
-        let bits = algs::rsa_key_bits(key, keytype)?;
-        if !(1024..=4096).contains(&bits) {
+        let bits = rsa_key_bits(key, keytype)?;
+        if !(RSA_MIN_BITS..=RSA_MAX_BITS).contains(&bits) {
             return Err(EINVAL);
         }
         let restricted = engine.import_key(key)?;
@@ -196,17 +208,16 @@ impl<E: Engine> RsassaKey<E> {
     /// # Errors
     ///
     /// [`EINVAL`] for a public key or a digest of the wrong length, [`EPERM`] if the TEE does not
-    /// let the accelerator read the buffer, otherwise as for [`Engine::rsa_sign_input`].
+    /// let the accelerator read the buffer, [`EOPNOTSUPP`] if the engine offers no RSA, otherwise
+    /// as for [`Engine::rsa_sign`].
     pub(crate) fn sign(&self, digest: Restricted<'_>) -> Result<KVec<u8>> {
         if self.keytype != RsaKeyType::Private {
             return Err(EINVAL);
         }
         let k = self.key_bytes();
-        let input = SignInput::new(self.engine.rsa_padding(), self.hash, k, digest)?;
-        input.with_segments(|segments| {
-            self.engine
-                .rsa_sign_input(self.session, self.hash, segments, k)
-        })
+        let padding = self.engine.features().rsa.ok_or(EOPNOTSUPP)?;
+        let input = SignInput::new(padding, self.hash, k, digest)?;
+        input.with_segments(|segments| self.engine.rsa_sign(self.session, self.hash, segments, k))
     }
 
     /// Verifies that `sig` is a signature of `digest`; the accelerator reads both from restricted
@@ -220,10 +231,10 @@ impl<E: Engine> RsassaKey<E> {
         if sig.len() != self.key_bytes() || digest.len() != self.hash.digest_size() {
             return Err(EINVAL);
         }
-        if self.engine.rsa_padding() != RsaPadding::Pkcs1 {
+        if self.engine.features().rsa != Some(RsaPadding::Pkcs1) {
             return Err(EOPNOTSUPP);
         }
-        self.engine.rsa_verify_input(
+        self.engine.rsa_verify(
             self.session,
             self.hash,
             &[Segment::Restricted(sig)],
@@ -232,10 +243,10 @@ impl<E: Engine> RsassaKey<E> {
     }
 }
 
-impl<E: Engine> Drop for RsassaKey<E> {
+impl Drop for RsassaKey {
     fn drop(&mut self) {
         // An error only means the device is gone or forgot the session.
-        let _ = self.engine.destroy_akcipher_session(self.session);
+        let _ = self.engine.destroy_rsa_session(self.session);
     }
 }
 
@@ -260,11 +271,11 @@ mod tests {
     #[test]
     fn shortest_key() -> Result {
         let t_len = SHA256_DIGEST_INFO.len() + 32;
-        let prefix = emsa_pkcs1_v15_prefix(RsaHash::Sha256, t_len + 11)?;
-        assert_eq!(prefix.len(), t_len + 11 - 32);
+        let prefix = emsa_pkcs1_v15_prefix(RsaHash::Sha256, t_len + PKCS1_MIN_PADDING)?;
+        assert_eq!(prefix.len(), t_len + PKCS1_MIN_PADDING - 32);
         assert!(prefix[2..10].iter().all(|b| *b == 0xff));
         assert_eq!(
-            emsa_pkcs1_v15_prefix(RsaHash::Sha256, t_len + 10).err(),
+            emsa_pkcs1_v15_prefix(RsaHash::Sha256, t_len + PKCS1_MIN_PADDING - 1).err(),
             Some(EINVAL)
         );
         Ok(())

@@ -3,10 +3,11 @@
 //! rstkey: restricted-key crypto offload for the virtio-crypto device.
 //!
 //! The driver binds to virtio-crypto devices (VIRTIO 1.2, section 5.9), sets up their data and
-//! control queues, and exposes the capabilities each device advertises in
-//! `/sys/kernel/debug/rstkey/<device>/capabilities`, its counters in `stats` and a test-only
-//! `selftest` file that creates and destroys sessions on the device; see
-//! `Documentation/crypto/device_drivers/rstkey.rst`.
+//! control queues, registers the crypto API algorithms they serve ([`algs`]), which reach the
+//! device only through the [`engine::Engine`] trait, and exposes the capabilities each device
+//! advertises in `/sys/kernel/debug/rstkey/<device>/capabilities` and its counters in `stats`;
+//! see `Documentation/crypto/device_drivers/rstkey.rst`. The test interfaces are in [`test`],
+//! built only with `CONFIG_CRYPTO_DEV_RSTKEY_TEST`.
 
 use kernel::{
     debugfs,
@@ -17,14 +18,12 @@ use kernel::{
 };
 
 mod algs;
-mod bench;
 mod caps;
-mod cryptotest;
 mod engine;
 mod keystore;
 mod rsassa;
-mod rsassatest;
-mod selftest;
+#[cfg(CONFIG_CRYPTO_DEV_RSTKEY_TEST)]
+mod test;
 mod vcrypto;
 mod virtio_engine;
 
@@ -71,8 +70,9 @@ struct RstkeyModule {
     _driver: driver::Registration<virtio::Adapter<vcrypto::RstkeyDriver>>,
     /// The crypto API algorithms, unregistered after the driver.
     _algs: AlgsGuard,
-    /// The test-only `bench` file, in the debugfs root directory.
-    _bench: Option<Pin<KBox<debugfs::File<bench::Bench>>>>,
+    /// The test-only files in the debugfs root directory.
+    #[cfg(CONFIG_CRYPTO_DEV_RSTKEY_TEST)]
+    _test: test::ModuleFiles,
     /// The debugfs root directory.
     _debugfs_root: DebugfsRoot,
 }
@@ -97,19 +97,22 @@ impl InPlaceModule for RstkeyModule {
         // If the registration fails, the initializer drops `debugfs_root`, which removes the
         // directory again.
         let debugfs_root = DebugfsRoot::new();
-        let bench = DEBUGFS_ROOT.lock().as_ref().and_then(|root| {
-            KBox::pin_init(
-                root.read_write_file(c"bench", bench::Bench::new()),
-                GFP_KERNEL,
-            )
-            .ok()
-        });
+        #[cfg(CONFIG_CRYPTO_DEV_RSTKEY_TEST)]
+        let test = match DEBUGFS_ROOT.lock().as_ref() {
+            Some(root) => test::ModuleFiles::new(root),
+            None => Err(ENOENT),
+        };
 
-        try_pin_init!(Self {
-            _driver <- driver::Registration::new(MODULE_NAME, module),
-            _algs: AlgsGuard,
-            _bench: bench,
-            _debugfs_root: debugfs_root,
+        pin_init::pin_init_scope(move || {
+            #[cfg(CONFIG_CRYPTO_DEV_RSTKEY_TEST)]
+            let test = test?;
+            Ok(try_pin_init!(Self {
+                _driver <- driver::Registration::new(MODULE_NAME, module),
+                _algs: AlgsGuard,
+                #[cfg(CONFIG_CRYPTO_DEV_RSTKEY_TEST)]
+                _test: test,
+                _debugfs_root: debugfs_root,
+            }))
         })
     }
 }

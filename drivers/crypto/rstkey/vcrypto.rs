@@ -18,9 +18,7 @@ use crate::{
         Capabilities,
         VirtioCrypto, //
     },
-    cryptotest::CryptoTest,
-    rsassatest::RsassaTest,
-    selftest::Selftest,
+    engine::Engine,
     virtio_engine::VirtioEngine, //
 };
 
@@ -30,22 +28,57 @@ kernel::virtio_device_table!(VIRTIO_TABLE, [virtio::DeviceId::new(VirtioCrypto::
 /// The rstkey virtio driver.
 pub(crate) struct RstkeyDriver;
 
-/// What the debugfs directory of a device shows.
-#[pin_data]
-struct DebugData {
+/// What the debugfs directory of a device shows: `capabilities` and `stats`.
+pub(crate) struct DebugData {
     /// The capabilities read from the device at probe time (`capabilities`).
     caps: Capabilities,
     /// The engine, whose counters are in `stats`.
-    engine: Arc<VirtioEngine>,
-    /// The test-only `selftest` file.
-    #[pin]
-    selftest: Selftest,
-    /// The test-only `crypto` file.
-    #[pin]
-    crypto: CryptoTest,
-    /// The test-only `rsassa` file.
-    #[pin]
-    rsassa: RsassaTest,
+    pub(crate) engine: Arc<VirtioEngine>,
+}
+
+impl DebugData {
+    /// Creates the files that show `self` in `dir`.
+    pub(crate) fn create_files<'data>(&'data self, dir: &debugfs::ScopedDir<'data, '_>) {
+        dir.read_only_file(c"capabilities", &self.caps);
+        dir.read_only_file(c"stats", self.engine.stats());
+    }
+}
+
+/// The data of the debugfs directory of a device.
+#[cfg(not(CONFIG_CRYPTO_DEV_RSTKEY_TEST))]
+type DeviceFiles = DebugData;
+
+/// The data of the debugfs directory of a device, with the test-only files.
+#[cfg(CONFIG_CRYPTO_DEV_RSTKEY_TEST)]
+type DeviceFiles = crate::test::DeviceFiles;
+
+/// Creates the debugfs directory `name` of a device in `root`, showing `data`.
+#[cfg(not(CONFIG_CRYPTO_DEV_RSTKEY_TEST))]
+fn device_dir(
+    root: &debugfs::Dir,
+    data: DebugData,
+    name: &CStr,
+) -> Result<Pin<KBox<debugfs::Scope<DeviceFiles>>>> {
+    KBox::pin_init(
+        root.scope(Ok::<_, Error>(data), name, |data, dir| {
+            data.create_files(dir)
+        }),
+        GFP_KERNEL,
+    )
+}
+
+/// Creates the debugfs directory `name` of a device in `root`, showing `data`, with the
+/// test-only files.
+#[cfg(CONFIG_CRYPTO_DEV_RSTKEY_TEST)]
+fn device_dir(
+    root: &debugfs::Dir,
+    data: DebugData,
+    name: &CStr,
+) -> Result<Pin<KBox<debugfs::Scope<DeviceFiles>>>> {
+    KBox::pin_init(
+        root.scope(DeviceFiles::new(data), name, DeviceFiles::create_files),
+        GFP_KERNEL,
+    )
 }
 
 /// The private data of a bound virtio-crypto device.
@@ -54,7 +87,7 @@ struct DebugData {
 /// operations in progress, then the engine.
 pub(crate) struct RstkeyDevice {
     /// The device's debugfs directory, `rstkey/<device name>/`.
-    _debugfs: Pin<KBox<debugfs::Scope<DebugData>>>,
+    _debugfs: Pin<KBox<debugfs::Scope<DeviceFiles>>>,
     /// The engine.
     engine: Arc<VirtioEngine>,
 }
@@ -76,46 +109,36 @@ impl virtio::Driver for RstkeyDriver {
 
         let engine = VirtioEngine::new(vdev, &caps)?;
 
-        let root = crate::DEBUGFS_ROOT.lock();
-        // The root directory is set before the driver is registered and cleared after it is
-        // unregistered, so it is always there while a device can be probed.
-        let root = root.as_ref().ok_or(ENOENT)?;
-
-        let (debug_engine, selftest_engine, rsassa_engine, crypto_engine) = (
-            engine.clone(),
-            engine.clone(),
-            engine.clone(),
-            engine.clone(),
-        );
-        let debugfs = KBox::pin_init(
-            root.scope(
-                try_pin_init!(DebugData {
-                    caps,
-                    engine: debug_engine,
-                    selftest <- Selftest::new(selftest_engine),
-                    crypto <- CryptoTest::new(crypto_engine),
-                    rsassa <- RsassaTest::new(rsassa_engine),
-                }? Error),
-                vdev.as_ref().name(),
-                |data, dir| {
-                    dir.read_only_file(c"capabilities", &data.caps);
-                    dir.read_only_file(c"stats", data.engine.stats());
-                    dir.read_write_file(c"selftest", &data.selftest);
-                    dir.read_write_file(c"crypto", &data.crypto);
-                    dir.read_write_file(c"rsassa", &data.rsassa);
-                },
-            ),
-            GFP_KERNEL,
-        )?;
+        let debugfs = {
+            let root = crate::DEBUGFS_ROOT.lock();
+            // The root directory is set before the driver is registered and cleared after it is
+            // unregistered, so it is always there while a device can be probed.
+            let root = root.as_ref().ok_or(ENOENT)?;
+            let data = DebugData {
+                caps,
+                engine: engine.clone(),
+            };
+            device_dir(root, data, vdev.as_ref().name())?
+        };
 
         // The algorithms the device serves are registered now, and their self-tests run on it.
-        if !engine.takes_clear_keys() {
+        if !engine.features().clear_keys {
             dev_info!(
                 vdev,
                 "clear keys can't be placed in restricted memory: no algorithm registered\n"
             );
         }
-        crate::algs::add_engine(engine.clone())?;
+        if let Err(e) = crate::algs::add_engine(engine.clone()) {
+            // The device is not bound, so it won't be unbound: stop the engine now. The
+            // algorithms took it out of their list.
+            dev_err!(
+                vdev,
+                "registering the algorithms failed: {}\n",
+                e.to_errno()
+            );
+            engine.shutdown();
+            return Err(e);
+        }
 
         Ok(RstkeyDevice {
             _debugfs: debugfs,
@@ -125,7 +148,7 @@ impl virtio::Driver for RstkeyDriver {
 
     fn unbind<'bound>(_vdev: &'bound virtio::Device<Core<'_>>, this: Pin<&Self::Data<'bound>>) {
         // New transformations don't get this engine any more; those that have it get ENODEV.
-        crate::algs::remove_engine(&this.engine);
+        crate::algs::remove_engine(&*this.engine);
         // The device is reset after this: let the control request in flight, if any, finish
         // and send no more.
         this.engine.shutdown();

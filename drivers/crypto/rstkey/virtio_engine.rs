@@ -8,13 +8,12 @@
 //! Cipher operations run on a data queue, for now synchronously in the same way.
 
 use core::ptr::NonNull;
-use core::sync::atomic::{
-    compiler_fence,
-    Ordering, //
-};
 use kernel::{
     alloc::Flags,
-    bindings,
+    crypto::{
+        memzero_explicit,
+        RequestSg, //
+    },
     device::{
         self,
         Core, //
@@ -52,8 +51,10 @@ use crate::{
         Cipher,
         CipherCompletion,
         CipherOp,
+        CompletionSource,
         Direction,
         Engine,
+        Features,
         RsaHash,
         RsaKeyType,
         RsaPadding,
@@ -61,6 +62,7 @@ use crate::{
         SessionId,
         Submitted, //
         AES_BLOCK_SIZE,
+        PKCS1_MIN_PADDING,
     },
     keystore::{
         KeyStore,
@@ -148,20 +150,15 @@ impl Mapped {
     }
 }
 
-/// A scatterlist of the user of a request, see [`CipherSgs`].
+/// A scatterlist of the user of a request, see [`CipherSgs`](crate::engine::CipherSgs).
 ///
 /// # Invariants
 ///
-/// `sg` holds at least `len` bytes of kernel memory and stays valid, with nothing else accessing
-/// it, until the request's completion is called or dropped, which is after the device is done
-/// with the request.
+/// `sg` stays valid, with nothing else accessing it, until the request's completion is called or
+/// dropped, which is after the device is done with the request.
 struct UserSg {
-    sg: NonNull<bindings::scatterlist>,
-    len: usize,
+    sg: RequestSg,
 }
-
-// SAFETY: The scatterlist may be used from any CPU while the request exists (type invariants).
-unsafe impl Send for UserSg {}
 
 /// A device-readable part of the input of a request.
 enum Part {
@@ -225,9 +222,9 @@ fn describe_input<'a>(input: &'a Input, sgs: &mut Sgs<'a>) -> Result {
         match part {
             Part::Owned(buf) => sgs.readable_vec(buf)?,
             Part::Mapped(m) => m.describe(sgs)?,
-            // SAFETY: By the type invariants of `UserSg`, the list holds `len` bytes of kernel
-            // memory and stays valid until the request is answered or dropped.
-            Part::User(u) => unsafe { sgs.readable_sg(u.sg, u.len)? },
+            // SAFETY: By the type invariants of `UserSg`, the list stays valid until the request
+            // is answered or dropped.
+            Part::User(u) => unsafe { sgs.readable_sg(&u.sg)? },
         }
     }
     Ok(())
@@ -237,7 +234,7 @@ fn describe_input<'a>(input: &'a Input, sgs: &mut Sgs<'a>) -> Result {
 fn wipe_input(input: &mut Input) {
     for part in input.parts_mut() {
         if let Part::Owned(buf) = part {
-            buf.as_mut_slice().fill(0);
+            memzero_explicit(buf);
         }
     }
 }
@@ -375,10 +372,9 @@ impl Request {
                 describe_input(src, sgs)?;
                 match dst {
                     Output::Owned(buf) => sgs.writable_vec(buf)?,
-                    // SAFETY: By the type invariants of `UserSg`, the list holds `len` bytes of
-                    // kernel memory, which nothing else accesses until the request is answered
-                    // or dropped.
-                    Output::User(u) => unsafe { sgs.writable_sg(u.sg, u.len)? },
+                    // SAFETY: By the type invariants of `UserSg`, the list stays valid, and
+                    // nothing else accesses it, until the request is answered or dropped.
+                    Output::User(u) => unsafe { sgs.writable_sg(&u.sg)? },
                 }
                 sgs.writable(status)
             }
@@ -433,8 +429,6 @@ impl Request {
 
 impl Drop for Request {
     fn drop(&mut self) {
-        // TODO: Use `memzero_explicit()` once the kernel crate offers it; the fence keeps the
-        // stores from being optimized away before the memory is freed.
         match &mut self.op {
             Op::CreateCipher { .. } | Op::CreateAkcipher { .. } => (),
             Op::Akcipher {
@@ -442,17 +436,16 @@ impl Drop for Request {
             } => {
                 wipe_input(src);
                 wipe_input(digest);
-                dst.as_mut_slice().fill(0);
+                memzero_explicit(dst);
             }
             Op::Cipher { src, dst, .. } => {
                 wipe_input(src);
                 if let Output::Owned(buf) = dst {
-                    buf.as_mut_slice().fill(0);
+                    memzero_explicit(buf);
                 }
             }
             Op::DestroySession { .. } => (),
         }
-        compiler_fence(Ordering::SeqCst);
 
         match &mut self.reply {
             Reply::Wait(done) => done.completion.complete_all(),
@@ -483,14 +476,19 @@ pub(crate) struct QueueHandler {
     /// While set, the data queues have no room: new requests wait on the backlog. Set by the
     /// tests ([`VirtioEngine::hold`]) to exercise the backlog, which the emulated device,
     /// answering each request as it is kicked, never fills otherwise.
+    #[cfg(CONFIG_CRYPTO_DEV_RSTKEY_TEST)]
     held: Atomic<bool>,
 }
 
 impl QueueHandler {
     /// Returns whether `vq` has room for a request of `descriptors` descriptors.
     fn has_room(&self, vq: &virtio::Virtqueue<Request>, descriptors: u32) -> bool {
+        #[cfg(CONFIG_CRYPTO_DEV_RSTKEY_TEST)]
+        if self.held.load(Relaxed) {
+            return false;
+        }
         // A request longer than the ring fits once the ring is empty, with indirect descriptors.
-        !self.held.load(Relaxed) && vq.num_free() >= descriptors.min(vq.vring_size())
+        vq.num_free() >= descriptors.min(vq.vring_size())
     }
 
     /// Moves the backlogged requests of `queue` to it, as long as there is room.
@@ -634,6 +632,7 @@ impl VirtioEngine {
                     },
                     "QueueHandler::backlog"
                 ),
+                #[cfg(CONFIG_CRYPTO_DEV_RSTKEY_TEST)]
                 held: Atomic::new(false),
             }? Error),
         )?;
@@ -660,13 +659,8 @@ impl VirtioEngine {
         )
     }
 
-    /// Returns whether clear keys can be placed in restricted memory for this engine.
-    pub(crate) fn takes_clear_keys(&self) -> bool {
-        self.keys.as_ref().is_some_and(KeyStore::import_allowed)
-    }
-
     /// Returns whether the device offers `cipher`.
-    pub(crate) fn offers(&self, cipher: Cipher) -> bool {
+    fn offers(&self, cipher: Cipher) -> bool {
         let algo = match cipher {
             Cipher::AesCbc => uapi::VIRTIO_CRYPTO_CIPHER_AES_CBC,
         };
@@ -674,27 +668,10 @@ impl VirtioEngine {
     }
 
     /// Runs the akcipher operation `op` in session `id` on a data queue and waits for it: `src`
-    /// is the source, `digest` the digest to verify a signature against (empty otherwise), and
-    /// `dst_len` the size of the destination (0 to verify). Returns the answer of a request the
-    /// device completed with success.
+    /// is the source, `digest` the digest to verify a signature against (empty otherwise), both
+    /// made of segments, and `dst_len` the size of the destination (0 to verify). Returns the
+    /// answer of a request the device completed with success.
     fn akcipher_op(
-        &self,
-        id: SessionId,
-        op: AkcipherOp,
-        src: &[u8],
-        digest: &[u8],
-        dst_len: usize,
-    ) -> Result<Answer> {
-        let digest: &[Segment<'_>] = if digest.is_empty() {
-            &[]
-        } else {
-            &[Segment::Kernel(digest)]
-        };
-        self.akcipher_input_op(id, op, &[Segment::Kernel(src)], digest, dst_len)
-    }
-
-    /// As [`VirtioEngine::akcipher_op`], with a source and a digest made of segments.
-    fn akcipher_input_op(
         &self,
         id: SessionId,
         op: AkcipherOp,
@@ -810,13 +787,20 @@ impl VirtioEngine {
     }
 
     /// Returns whether the device offers RSA with PKCS#1 v1.5 padding.
-    pub(crate) fn offers_rsa(&self) -> bool {
+    fn offers_rsa(&self) -> bool {
         self.akcipher_mask & (1 << uapi::VIRTIO_CRYPTO_AKCIPHER_RSA) != 0
+    }
+
+    /// Returns the number of sessions created and not destroyed yet.
+    #[cfg(CONFIG_CRYPTO_DEV_RSTKEY_TEST)]
+    pub(crate) fn open_sessions(&self) -> u64 {
+        self.stats.open_sessions.load(Relaxed)
     }
 
     /// While `held`, sends no request to the data queues: they wait on the backlog (or fail
     /// with [`ENOSPC`] if they may not). Releasing the hold moves the backlog to the queues.
     /// For the tests of the backlog only.
+    #[cfg(CONFIG_CRYPTO_DEV_RSTKEY_TEST)]
     pub(crate) fn hold(&self, held: bool) {
         let handler = self.vqs.handler();
         handler.held.store(held, Relaxed);
@@ -975,6 +959,14 @@ impl VirtioEngine {
 }
 
 impl Engine for VirtioEngine {
+    fn features(&self) -> Features {
+        Features {
+            clear_keys: self.keys.as_ref().is_some_and(KeyStore::import_allowed),
+            aes_cbc: self.offers(Cipher::AesCbc),
+            rsa: self.offers_rsa().then_some(RsaPadding::Pkcs1),
+        }
+    }
+
     fn import_key(&self, key: &[u8]) -> Result<RestrictedKey> {
         self.keys.as_ref().ok_or(ENODEV)?.import(key)
     }
@@ -1045,7 +1037,7 @@ impl Engine for VirtioEngine {
         })
     }
 
-    fn destroy_akcipher_session(&self, id: SessionId) -> Result {
+    fn destroy_rsa_session(&self, id: SessionId) -> Result {
         self.destroy_session(DestroySession::akcipher(id.0))
     }
 
@@ -1053,30 +1045,46 @@ impl Engine for VirtioEngine {
         &self,
         id: SessionId,
         hash: RsaHash,
-        digest: &[u8],
+        input: &[Segment<'_>],
         key_bytes: usize,
     ) -> Result<KVec<u8>> {
-        self.rsa_sign_input(id, hash, &[Segment::Kernel(digest)], key_bytes)
+        if input_len(input)? != hash.digest_size() || key_bytes == 0 {
+            return Err(EINVAL);
+        }
+        let answer = self.akcipher_op(id, AkcipherOp::Sign, input, &[], key_bytes)?;
+        // QEMU 7.2 writes one byte less when the signature's first byte is zero, and loses its
+        // last byte: refuse that signature.
+        Self::whole_output(answer, key_bytes)
     }
 
-    fn rsa_verify(&self, id: SessionId, hash: RsaHash, sig: &[u8], digest: &[u8]) -> Result {
-        self.rsa_verify_input(
-            id,
-            hash,
-            &[Segment::Kernel(sig)],
-            &[Segment::Kernel(digest)],
-        )
+    fn rsa_verify(
+        &self,
+        id: SessionId,
+        hash: RsaHash,
+        sig: &[Segment<'_>],
+        digest: &[Segment<'_>],
+    ) -> Result {
+        if input_len(digest)? != hash.digest_size() || input_len(sig)? == 0 {
+            return Err(EINVAL);
+        }
+        self.akcipher_op(id, AkcipherOp::Verify, sig, digest, 0)
+            .map(|_| ())
     }
 
     fn rsa_encrypt(&self, id: SessionId, plain: &[u8], key_bytes: usize) -> Result<KVec<u8>> {
-        // RSAES-PKCS1-v1_5 pads with at least 11 bytes.
-        if key_bytes < 11 || plain.len() > key_bytes - 11 {
+        if key_bytes < PKCS1_MIN_PADDING || plain.len() > key_bytes - PKCS1_MIN_PADDING {
             return Err(EINVAL);
         }
         // QEMU 7.2 returns a ciphertext one byte short when its first byte is zero; the padding
         // is random, so another encryption almost always gives a whole one.
         for _ in 0..4 {
-            let answer = self.akcipher_op(id, AkcipherOp::Encrypt, plain, &[], key_bytes)?;
+            let answer = self.akcipher_op(
+                id,
+                AkcipherOp::Encrypt,
+                &[Segment::Kernel(plain)],
+                &[],
+                key_bytes,
+            )?;
             if let Ok(cipher) = Self::whole_output(answer, key_bytes) {
                 return Ok(cipher);
             }
@@ -1088,7 +1096,13 @@ impl Engine for VirtioEngine {
         if cipher.is_empty() {
             return Err(EINVAL);
         }
-        let answer = self.akcipher_op(id, AkcipherOp::Decrypt, cipher, &[], cipher.len())?;
+        let answer = self.akcipher_op(
+            id,
+            AkcipherOp::Decrypt,
+            &[Segment::Kernel(cipher)],
+            &[],
+            cipher.len(),
+        )?;
         // The device wrote the plaintext and the status byte.
         let plain_len = usize::try_from(answer.len.checked_sub(1).ok_or(EIO)?).map_err(|_| EIO)?;
         let mut plain = answer.dst;
@@ -1099,176 +1113,62 @@ impl Engine for VirtioEngine {
         Ok(plain)
     }
 
-    fn open_sessions(&self) -> u64 {
-        self.stats.open_sessions.load(Relaxed)
-    }
-
-    fn rsa_padding(&self) -> RsaPadding {
-        RsaPadding::Pkcs1
-    }
-
-    fn rsa_sign_input(
+    fn submit_cipher(
         &self,
-        id: SessionId,
-        hash: RsaHash,
-        input: &[Segment<'_>],
-        key_bytes: usize,
-    ) -> Result<KVec<u8>> {
-        if input_len(input)? != hash.digest_size() || key_bytes == 0 {
-            return Err(EINVAL);
-        }
-        let answer = self.akcipher_input_op(id, AkcipherOp::Sign, input, &[], key_bytes)?;
-        // QEMU 7.2 writes one byte less when the signature's first byte is zero, and loses its
-        // last byte: refuse that signature.
-        Self::whole_output(answer, key_bytes)
-    }
-
-    fn rsa_verify_input(
-        &self,
-        id: SessionId,
-        hash: RsaHash,
-        sig: &[Segment<'_>],
-        digest: &[Segment<'_>],
-    ) -> Result {
-        if input_len(digest)? != hash.digest_size() || input_len(sig)? == 0 {
-            return Err(EINVAL);
-        }
-        self.akcipher_input_op(id, AkcipherOp::Verify, sig, digest, 0)
-            .map(|_| ())
-    }
-
-    fn cipher_input(
-        &self,
-        id: SessionId,
-        direction: Direction,
-        iv: &[u8],
-        src: &[Segment<'_>],
-    ) -> Result<KVec<u8>> {
-        let iv: [u8; AES_BLOCK_SIZE] = iv.try_into().map_err(|_| EINVAL)?;
-        let len = input_len(src)?;
-        let req = self.cipher_req(id, direction, len)?;
-        let dst = KVec::from_elem(0u8, len, GFP_KERNEL)?;
-        let answer = self.with_inputs(src, &[], |src, _| {
-            self.send(
-                self.data_queue(),
-                Op::Cipher {
-                    req,
-                    iv,
-                    src,
-                    dst: Output::Owned(dst),
-                    status: InHdr::new(),
-                },
-            )
-        })?;
-        status_to_result(answer.status)?;
-        if answer.dst.len() != len {
-            return Err(EIO);
-        }
-        Ok(answer.dst)
-    }
-
-    fn cipher(
-        &self,
-        id: SessionId,
-        direction: Direction,
-        iv: &[u8],
-        src: KVec<u8>,
-    ) -> Result<KVec<u8>> {
-        let iv: [u8; AES_BLOCK_SIZE] = iv.try_into().map_err(|_| EINVAL)?;
-        let len = src.len();
-        let req = self.cipher_req(id, direction, len)?;
-        let dst = KVec::from_elem(0u8, len, GFP_KERNEL)?;
-
-        let answer = self.send(
-            0,
-            Op::Cipher {
-                req,
-                iv,
-                src: Input::One(Part::Owned(src)),
-                dst: Output::Owned(dst),
-                status: InHdr::new(),
-            },
-        )?;
-
-        status_to_result(answer.status)?;
-        if answer.dst.len() != len {
-            return Err(EIO);
-        }
-
-        Ok(answer.dst)
-    }
-
-    type PreparedCipher = PreparedCipher;
-
-    fn prepare_cipher(&self, op: CipherOp, gfp: Flags) -> Result<PreparedCipher> {
+        op: CipherOp,
+        gfp: Flags,
+        may_backlog: bool,
+        completion: &mut dyn CompletionSource,
+    ) -> Result<Submitted> {
         let sgs = op.sgs;
-        let len = sgs.len;
+        let len = sgs.len();
         let req = self.cipher_req(op.id, op.direction, len)?;
-        // INVARIANT: By the type invariants of `CipherSgs`, the lists hold `len` bytes and stay
-        // valid, with nothing else accessing them, until the completion is called or dropped.
-        let src = Input::One(Part::User(UserSg { sg: sgs.src, len }));
-        let dst = Output::User(UserSg { sg: sgs.dst, len });
         // The header, the IV and the status, and the entries of the lists.
         let descriptors = sgs
-            .src_entries
-            .checked_add(sgs.dst_entries)
+            .src()
+            .entries()
+            .checked_add(sgs.dst().entries())
             .and_then(|n| n.checked_add(3))
             .and_then(|n| u32::try_from(n).ok())
             .ok_or(EINVAL)?;
-        Ok(PreparedCipher {
-            req,
-            iv: op.iv,
-            src,
-            dst,
-            descriptors,
-            slot: KBox::new_uninit(gfp)?,
-        })
-    }
+        let slot = KBox::<Request>::new_uninit(gfp)?;
 
-    fn submit_cipher<C: CipherCompletion + 'static>(
-        &self,
-        op: PreparedCipher,
-        completion: KBox<C>,
-        may_backlog: bool,
-    ) -> core::result::Result<Submitted, (Error, KBox<C>)> {
         // There is at least one data queue.
         let index = self
             .next_queue
             .fetch_add(1, Relaxed)
             .checked_rem(self.ctrl_queue);
-        let Some(queue) = index.and_then(|i| self.vqs.queue(i)) else {
-            return Err((ENODEV, completion));
-        };
+        let queue = index.and_then(|i| self.vqs.queue(i)).ok_or(ENODEV)?;
         let handler = self.vqs.handler();
 
         // Lock order: the backlog, then the queue.
         let mut backlog = handler.backlog.lock();
         if backlog.closed {
-            return Err((ENODEV, completion));
+            return Err(ENODEV);
         }
         let mut vq = queue.lock();
         // Requests go to the device in order: a new one waits while older ones do.
         let index = queue.index();
         let waiting = backlog.reqs.iter().any(|(q, _)| *q == index);
-        let room = !waiting && handler.has_room(&vq, op.descriptors);
+        let room = !waiting && handler.has_room(&vq, descriptors);
         if !room {
             if !may_backlog {
-                return Err((ENOSPC, completion));
+                return Err(ENOSPC);
             }
-            if let Err(e) = backlog.reqs.reserve(1, GFP_ATOMIC) {
-                return Err((e.into(), completion));
-            }
+            backlog.reqs.reserve(1, GFP_ATOMIC)?;
         }
 
         // From here on, errors go to the completion.
-        let completion: KBox<dyn CipherCompletion> = completion;
-        let request = op.slot.write(Request {
-            descriptors: op.descriptors,
+        let completion = completion.take().ok_or(EINVAL)?;
+        // INVARIANT: By the type invariants of `CipherSgs`, the lists stay valid, with nothing
+        // else accessing them, until the completion is called or dropped.
+        let request = slot.write(Request {
+            descriptors,
             op: Op::Cipher {
-                req: op.req,
+                req,
                 iv: op.iv,
-                src: op.src,
-                dst: op.dst,
+                src: Input::One(Part::User(UserSg { sg: *sgs.src() })),
+                dst: Output::User(UserSg { sg: *sgs.dst() }),
                 status: InHdr::new(),
             },
             reply: Reply::Call(Some(completion)),
@@ -1298,15 +1198,74 @@ impl Engine for VirtioEngine {
     }
 }
 
-/// A cipher operation checked and with its memory allocated, see [`Engine::prepare_cipher`].
-pub(crate) struct PreparedCipher {
-    req: CipherDataReq,
-    iv: [u8; AES_BLOCK_SIZE],
-    src: Input,
-    dst: Output,
-    /// The number of descriptors the request takes in the queue, without indirect descriptors.
-    descriptors: u32,
-    slot: KBox<core::mem::MaybeUninit<Request>>,
+/// Synchronous cipher operations, for the test interface.
+#[cfg(CONFIG_CRYPTO_DEV_RSTKEY_TEST)]
+impl VirtioEngine {
+    /// Runs the cipher session `id`, created for `direction`, with `iv` on `src`, the
+    /// concatenation of its segments, and returns the result. Waits for the device, which reads
+    /// restricted segments as for [`Engine::rsa_sign`].
+    pub(crate) fn cipher_input(
+        &self,
+        id: SessionId,
+        direction: Direction,
+        iv: &[u8],
+        src: &[Segment<'_>],
+    ) -> Result<KVec<u8>> {
+        let iv: [u8; AES_BLOCK_SIZE] = iv.try_into().map_err(|_| EINVAL)?;
+        let len = input_len(src)?;
+        let req = self.cipher_req(id, direction, len)?;
+        let dst = KVec::from_elem(0u8, len, GFP_KERNEL)?;
+        let answer = self.with_inputs(src, &[], |src, _| {
+            self.send(
+                self.data_queue(),
+                Op::Cipher {
+                    req,
+                    iv,
+                    src,
+                    dst: Output::Owned(dst),
+                    status: InHdr::new(),
+                },
+            )
+        })?;
+        status_to_result(answer.status)?;
+        if answer.dst.len() != len {
+            return Err(EIO);
+        }
+        Ok(answer.dst)
+    }
+
+    /// Runs the cipher session `id`, created for `direction`, on `src` with `iv`, and returns
+    /// the result, as long as `src`. Waits for the device.
+    pub(crate) fn cipher(
+        &self,
+        id: SessionId,
+        direction: Direction,
+        iv: &[u8],
+        src: KVec<u8>,
+    ) -> Result<KVec<u8>> {
+        let iv: [u8; AES_BLOCK_SIZE] = iv.try_into().map_err(|_| EINVAL)?;
+        let len = src.len();
+        let req = self.cipher_req(id, direction, len)?;
+        let dst = KVec::from_elem(0u8, len, GFP_KERNEL)?;
+
+        let answer = self.send(
+            0,
+            Op::Cipher {
+                req,
+                iv,
+                src: Input::One(Part::Owned(src)),
+                dst: Output::Owned(dst),
+                status: InHdr::new(),
+            },
+        )?;
+
+        status_to_result(answer.status)?;
+        if answer.dst.len() != len {
+            return Err(EIO);
+        }
+
+        Ok(answer.dst)
+    }
 }
 
 #[kunit_tests(rstkey_virtio_engine)]

@@ -211,41 +211,43 @@ impl<'a> Sgs<'a> {
         Ok(())
     }
 
-    /// Appends the scatterlist `sg`, which holds at least `len` bytes, as one device-readable
-    /// buffer, for instance the source of a crypto request. All its entries are given to the
-    /// device, which must be told how many bytes to read by the request itself.
+    /// Appends the list `sg` of a crypto request, as one device-readable buffer of its `len()`
+    /// bytes: the source of the request. All its entries are given to the device, which must be
+    /// told how many bytes to read by the request itself.
     ///
     /// # Errors
     ///
-    /// [`EINVAL`] if `len` is zero, `sg` holds fewer than `len` bytes, or a device-writable
-    /// buffer was added before; [`E2BIG`] if the list is full.
+    /// [`EINVAL`] if `sg` holds fewer than its `len()` bytes, or a device-writable buffer was
+    /// added before; [`E2BIG`] if the list is full.
     ///
     /// # Safety
     ///
-    /// `sg` must be a valid scatterlist of memory the device may read with DMA (pages of the
-    /// kernel's memory, not restricted memory), which stays valid, and whose memory stays
-    /// allocated, until the request is returned by [`Virtqueue::get_buf`] or dropped by the
-    /// queue.
-    pub unsafe fn readable_sg(&mut self, sg: NonNull<bindings::scatterlist>, len: usize) -> Result {
-        // SAFETY: By the safety requirements.
-        unsafe { self.push_sg(sg, len, false) }
+    /// The request `sg` was taken from must not be completed, and its memory must stay
+    /// allocated, until the virtqueue request is returned by [`Virtqueue::get_buf`] or dropped by
+    /// the queue.
+    #[cfg(CONFIG_CRYPTO_SKCIPHER = "y")]
+    pub unsafe fn readable_sg(&mut self, sg: &crate::crypto::RequestSg) -> Result {
+        // SAFETY: By the safety requirements and the type invariants of `RequestSg`, `sg` is a
+        // valid list of kernel memory that stays valid for the request's time in the queue.
+        unsafe { self.push_sg(sg.as_raw(), sg.len(), false) }
     }
 
-    /// Appends the scatterlist `sg`, which holds at least `len` bytes, as one device-writable
-    /// buffer, for instance the destination of a crypto request.
+    /// Appends the list `sg` of a crypto request, as one device-writable buffer of its `len()`
+    /// bytes: the destination of the request.
     ///
     /// # Errors
     ///
-    /// [`EINVAL`] if `len` is zero or `sg` holds fewer than `len` bytes; [`E2BIG`] if the list is
-    /// full.
+    /// [`EINVAL`] if `sg` holds fewer than its `len()` bytes; [`E2BIG`] if the list is full.
     ///
     /// # Safety
     ///
-    /// As for [`Sgs::readable_sg`]; moreover nothing else may access the memory until the request
-    /// is returned or dropped.
-    pub unsafe fn writable_sg(&mut self, sg: NonNull<bindings::scatterlist>, len: usize) -> Result {
-        // SAFETY: By the safety requirements.
-        unsafe { self.push_sg(sg, len, true) }
+    /// As for [`Sgs::readable_sg`]; the crypto API guarantees that nothing else accesses the
+    /// memory until the crypto request is completed.
+    #[cfg(CONFIG_CRYPTO_SKCIPHER = "y")]
+    pub unsafe fn writable_sg(&mut self, sg: &crate::crypto::RequestSg) -> Result {
+        // SAFETY: As for `readable_sg()`; nothing else accesses the memory while the crypto
+        // request is in flight.
+        unsafe { self.push_sg(sg.as_raw(), sg.len(), true) }
     }
 
     /// Appends the scatterlist `sg` of at least `len` bytes.
@@ -253,15 +255,16 @@ impl<'a> Sgs<'a> {
     /// # Safety
     ///
     /// As for [`Sgs::writable_sg`] if `writable`, else as for [`Sgs::readable_sg`].
+    #[cfg(CONFIG_CRYPTO_SKCIPHER = "y")]
     unsafe fn push_sg(
         &mut self,
-        sg: NonNull<bindings::scatterlist>,
+        sg: *mut bindings::scatterlist,
         len: usize,
         writable: bool,
     ) -> Result {
         let len_u64 = u64::try_from(len).map_err(|_| EINVAL)?;
         // SAFETY: `sg` is a valid scatterlist by the safety requirements.
-        if unsafe { bindings::sg_nents_for_len(sg.as_ptr(), len_u64) } < 0 {
+        if len == 0 || unsafe { bindings::sg_nents_for_len(sg, len_u64) } < 0 {
             return Err(EINVAL);
         }
         self.next_entry(len, writable)?;
@@ -269,7 +272,7 @@ impl<'a> Sgs<'a> {
         // INVARIANT: `next_entry()` checked that there is a free index, and the order of the
         // readable and writable buffers; `sg` stays valid for the request's time in the queue by
         // the safety requirements.
-        self.chains[index] = sg.as_ptr();
+        self.chains[index] = sg;
         if writable {
             self.writable += 1;
         } else {

@@ -45,6 +45,8 @@ use crate::{
     virtio_engine::VirtioEngine, //
 };
 
+use super::cmd::parse_hex;
+
 /// The AES-128 key of NIST SP 800-38A, F.2.1 (CBC-AES128.Encrypt).
 const NIST_AES128_KEY: [u8; 16] = [
     0x2b, 0x7e, 0x15, 0x16, 0x28, 0xae, 0xd2, 0xa6, 0xab, 0xf7, 0x15, 0x88, 0x09, 0xcf, 0x4f, 0x3c,
@@ -325,51 +327,17 @@ impl Selftest {
             return (name, parse_error);
         }
 
-        let mut key = [0u8; MAX_KEY];
         let key = match arg {
-            None => &NIST_AES128_KEY[..],
-            Some(hex) => match parse_hex(hex, &mut key) {
-                Ok(key) => key,
-                Err(_) => return (name, parse_error),
+            None => None,
+            Some(hex) => match parse_hex(hex) {
+                Ok(key) if key.len() <= MAX_KEY => Some(key),
+                _ => return (name, parse_error),
             },
         };
+        let key = key.as_deref().unwrap_or(&NIST_AES128_KEY);
 
         (name, self.cipher_session(key, direction, false))
     }
-}
-
-/// Parses the hexadecimal string `hex` into `buf`, and returns the bytes parsed.
-///
-/// # Errors
-///
-/// [`EINVAL`] if `hex` has an odd length, a character that is not a hexadecimal digit, or more
-/// bytes than `buf` holds.
-fn parse_hex<'a>(hex: &[u8], buf: &'a mut [u8]) -> Result<&'a [u8]> {
-    /// Returns the value of the hexadecimal digit `c`.
-    fn digit(c: u8) -> Result<u8> {
-        match c {
-            b'0'..=b'9' => Ok(c - b'0'),
-            b'a'..=b'f' => Ok(c - b'a' + 10),
-            b'A'..=b'F' => Ok(c - b'A' + 10),
-            _ => Err(EINVAL),
-        }
-    }
-
-    if hex.len() % 2 != 0 {
-        return Err(EINVAL);
-    }
-    let len = hex.len() / 2;
-    let out = buf.get_mut(..len).ok_or(EINVAL)?;
-    let mut rest = hex;
-    for byte in out.iter_mut() {
-        let [hi, lo, tail @ ..] = rest else {
-            return Err(EINVAL);
-        };
-        *byte = (digit(*hi)? << 4) | digit(*lo)?;
-        rest = tail;
-    }
-
-    Ok(out)
 }
 
 impl debugfs::Reader for Selftest {
@@ -409,24 +377,5 @@ impl debugfs::Writer for Selftest {
                 step.name()
             )),
         }
-    }
-}
-
-#[kunit_tests(rstkey_selftest)]
-mod tests {
-    use super::*;
-
-    /// Hexadecimal keys are parsed, bad ones rejected.
-    #[test]
-    fn hex() -> Result {
-        let mut buf = [0u8; 4];
-
-        assert_eq!(parse_hex(b"2b7E15", &mut buf)?, &[0x2b, 0x7e, 0x15]);
-        assert_eq!(parse_hex(b"", &mut buf)?, &[] as &[u8]);
-        assert!(parse_hex(b"2b7", &mut buf).is_err());
-        assert!(parse_hex(b"2g", &mut buf).is_err());
-        assert!(parse_hex(b"0011223344", &mut buf).is_err());
-
-        Ok(())
     }
 }

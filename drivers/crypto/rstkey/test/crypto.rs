@@ -41,6 +41,14 @@ use kernel::{
     uaccess::UserSliceReader,
 };
 
+use super::cmd::{
+    c_string,
+    parse_hex,
+    parse_number,
+    read_command,
+    split_words,
+    Hex, //
+};
 use crate::virtio_engine::VirtioEngine;
 
 /// The longest command: 16 KiB of data in hexadecimal, plus the rest.
@@ -48,85 +56,6 @@ const MAX_COMMAND: usize = 40000;
 
 /// The number of tagged results kept.
 const KEEP: usize = 64;
-
-/// Formats bytes as lower-case hexadecimal.
-pub(crate) struct Hex<'a>(pub(crate) &'a [u8]);
-
-impl fmt::Display for Hex<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for b in self.0 {
-            f.write_fmt(fmt!("{:02x}", b))?;
-        }
-        Ok(())
-    }
-}
-
-/// Parses the decimal number `word`.
-pub(crate) fn parse_number<N: core::str::FromStr>(word: &[u8]) -> Result<N> {
-    core::str::from_utf8(word)
-        .map_err(|_| EINVAL)?
-        .parse()
-        .map_err(|_| EINVAL)
-}
-
-/// Returns `word`, for instance an algorithm's name, as a C string.
-pub(crate) fn c_string(word: &[u8]) -> Result<CString> {
-    CString::try_from_fmt(fmt!("{}", core::str::from_utf8(word).map_err(|_| EINVAL)?))
-}
-
-/// Returns the words of `line`, separated by white space.
-pub(crate) fn split_words(line: &[u8]) -> Result<KVec<&[u8]>> {
-    let mut words = KVec::new();
-    for w in line
-        .split(|c| c.is_ascii_whitespace())
-        .filter(|w| !w.is_empty())
-    {
-        words.push(w, GFP_KERNEL)?;
-    }
-    Ok(words)
-}
-
-/// Reads the command written to a test file: at most `max` bytes.
-pub(crate) fn read_command(reader: &mut UserSliceReader, max: usize) -> Result<KVec<u8>> {
-    let n = reader.len();
-    if n > max {
-        return Err(EINVAL);
-    }
-    let mut line = KVec::from_elem(0u8, n, GFP_KERNEL)?;
-    reader.read_slice(&mut line)?;
-    Ok(line)
-}
-
-/// A step of a test command that failed, and its error.
-pub(crate) struct Failed(pub(crate) &'static str, pub(crate) Error);
-
-/// Returns a closure that tags an error with `step`.
-pub(crate) fn at(step: &'static str) -> impl Fn(Error) -> Failed {
-    move |e| Failed(step, e)
-}
-
-/// Parses hexadecimal `hex`, or `-` for nothing.
-pub(crate) fn parse_hex(hex: &[u8]) -> Result<KVec<u8>> {
-    fn digit(c: u8) -> Result<u8> {
-        match c {
-            b'0'..=b'9' => Ok(c - b'0'),
-            b'a'..=b'f' => Ok(c - b'a' + 10),
-            b'A'..=b'F' => Ok(c - b'A' + 10),
-            _ => Err(EINVAL),
-        }
-    }
-    if hex == b"-" {
-        return Ok(KVec::new());
-    }
-    if hex.len() % 2 != 0 {
-        return Err(EINVAL);
-    }
-    let mut out = KVec::with_capacity(hex.len() / 2, GFP_KERNEL)?;
-    for pair in hex.chunks_exact(2) {
-        out.push((digit(pair[0])? << 4) | digit(pair[1])?, GFP_KERNEL)?;
-    }
-    Ok(out)
-}
 
 /// The results the `crypto` file shows.
 struct Results {

@@ -35,16 +35,16 @@ use kernel::{
     uaccess::UserSliceReader,
 };
 
+use super::cmd::{
+    at,
+    parse_hex,
+    parse_number,
+    read_command,
+    split_words,
+    Failed,
+    Hex, //
+};
 use crate::{
-    cryptotest::{
-        at,
-        parse_hex,
-        parse_number,
-        read_command,
-        split_words,
-        Failed,
-        Hex, //
-    },
     engine::{
         Cipher,
         Direction,

@@ -41,7 +41,7 @@ use kernel::{
     uaccess::UserSliceReader,
 };
 
-use crate::cryptotest::{
+use super::cmd::{
     at,
     c_string,
     parse_hex,

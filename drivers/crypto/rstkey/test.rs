@@ -1,0 +1,100 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The test interfaces of rstkey, built only with `CONFIG_CRYPTO_DEV_RSTKEY_TEST`.
+//!
+//! They are debugfs files that let the tests do what no user of the driver can: create and
+//! destroy device sessions directly, import clear keys and sign any dma-buf by file descriptor,
+//! hold the data queues to fill the backlog, and measure algorithms by driver name. None of this
+//! is compiled into a production module, and the data path has no test hook without it.
+//!
+//! - per device, in `rstkey/<device>/`: [`selftest`], [`crypto`] and [`rsassa`];
+//! - for the module, in `rstkey/`: [`bench`] and `engines`, the number of engines the
+//!   algorithms can pick.
+
+use kernel::{
+    debugfs,
+    fmt,
+    prelude::*, //
+};
+
+use crate::vcrypto::DebugData;
+
+pub(crate) mod bench;
+pub(crate) mod cmd;
+pub(crate) mod crypto;
+pub(crate) mod rsassa;
+pub(crate) mod selftest;
+
+/// The data of the debugfs directory of a device: what production shows, and the test files.
+#[pin_data]
+pub(crate) struct DeviceFiles {
+    /// `capabilities` and `stats`.
+    info: DebugData,
+    /// The `selftest` file.
+    #[pin]
+    selftest: selftest::Selftest,
+    /// The `crypto` file.
+    #[pin]
+    crypto: crypto::CryptoTest,
+    /// The `rsassa` file.
+    #[pin]
+    rsassa: rsassa::RsassaTest,
+}
+
+impl DeviceFiles {
+    /// Creates the files' data for the device whose production data is `info`.
+    pub(crate) fn new(info: DebugData) -> impl PinInit<Self, Error> {
+        let (selftest, crypto, rsassa) = (
+            info.engine.clone(),
+            info.engine.clone(),
+            info.engine.clone(),
+        );
+        try_pin_init!(Self {
+            info,
+            selftest <- selftest::Selftest::new(selftest),
+            crypto <- crypto::CryptoTest::new(crypto),
+            rsassa <- rsassa::RsassaTest::new(rsassa),
+        }? Error)
+    }
+
+    /// Creates the files in `dir`.
+    pub(crate) fn create_files<'data>(&'data self, dir: &debugfs::ScopedDir<'data, '_>) {
+        self.info.create_files(dir);
+        dir.read_write_file(c"selftest", &self.selftest);
+        dir.read_write_file(c"crypto", &self.crypto);
+        dir.read_write_file(c"rsassa", &self.rsassa);
+    }
+}
+
+/// The module's test files, in the debugfs root directory.
+pub(crate) struct ModuleFiles {
+    /// `bench`.
+    _bench: Pin<KBox<debugfs::File<bench::Bench>>>,
+    /// `engines`.
+    _engines: Pin<KBox<debugfs::File<Engines>>>,
+}
+
+impl ModuleFiles {
+    /// Creates the files in `root`.
+    pub(crate) fn new(root: &debugfs::Dir) -> Result<Self> {
+        Ok(Self {
+            _bench: KBox::pin_init(
+                root.read_write_file(c"bench", bench::Bench::new()),
+                GFP_KERNEL,
+            )?,
+            _engines: KBox::pin_init(
+                root.read_only_file(c"engines", Ok::<_, Error>(Engines)),
+                GFP_KERNEL,
+            )?,
+        })
+    }
+}
+
+/// The `engines` file: the number of engines in the algorithms' list.
+pub(crate) struct Engines;
+
+impl debugfs::Writer for Engines {
+    fn write(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_fmt(fmt!("{}\n", crate::algs::engine_count()))
+    }
+}
