@@ -26,7 +26,7 @@ use std::process::Command;
 use std::time::Instant;
 
 /// Repository directories that mirror kernel paths.
-const MIRRORED: &[&str] = &["drivers", "crypto", "include", "rust", "Documentation", "samples"];
+pub(crate) const MIRRORED: &[&str] = &["drivers", "crypto", "include", "rust", "Documentation", "samples"];
 
 /// The make invocation every kernel step uses.
 pub fn make(p: &Paths, tools: &Tools) -> Command {
@@ -110,7 +110,7 @@ fn prepare_tree(p: &Paths) -> Result {
 }
 
 /// Where a repository file goes in the kernel tree, if it is part of the overlay.
-fn overlay_target(rel: &Path) -> Option<PathBuf> {
+pub(crate) fn overlay_target(rel: &Path) -> Option<PathBuf> {
     let s = rel.to_str()?;
     match s {
         "Kconfig" | "Kbuild" => Some(Path::new("rstkey").join(s)),

@@ -8,12 +8,14 @@
 //! - `build`: overlay the project on a copy of the pristine tree and build it;
 //! - `vm`: boot the build in QEMU with a virtio-crypto device;
 //! - `test`: setup, build, boot and run every suite, then summarise;
-//! - `bench`: rstkey vs the C virtio_crypto driver vs generic, in one boot.
+//! - `bench`: rstkey vs the C virtio_crypto driver vs generic, in one boot;
+//! - `patches`: the project as a patch series against the pristine tree.
 
 mod bench;
 mod build;
 mod cpio;
 mod ktap;
+mod patches;
 mod paths;
 mod scan;
 mod setup;
@@ -40,6 +42,10 @@ commands:
                         print a table with ratios, write bench.csv and bench.png
       --ms N            milliseconds per measurement (default 1000)
       --no-build        measure what was built last
+  patches DIR [options] write the project as a `git format-patch` series against the pristine
+                        tree into DIR (split as patches/series declares), then apply it with
+                        `git am`, compare it with the overlaid tree and run checkpatch
+      --no-check        only write the series
 
 environment:
   RSTKEY_CACHE          where the source, the build and the logs live (default /var/cache/rstkey)
@@ -61,6 +67,7 @@ fn main() -> ExitCode {
         "vm" => vm::main(rest),
         "test" => test::main(rest),
         "bench" => bench::main(rest),
+        "patches" => patches::main(rest),
         "-h" | "--help" | "help" => {
             print!("{USAGE}");
             Ok(0)

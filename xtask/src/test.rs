@@ -5,8 +5,10 @@
 //! One boot runs `/usr/share/rstkey/run-tests` (from `tests/guest/`), which
 //! saves the KTAP of every KUnit suite (Rust doctests included) from debugfs
 //! and the KTAP of every guest test into the control share. The host parses
-//! them all, adds its own checks (the kernel log of the boot is clean), and
-//! prints one line: `N passed, N failed` (`, N skipped` when there are any).
+//! them all, adds its own checks (the kernel log of the boot is clean, the
+//! project as a patch series applies, gives the overlaid tree and passes
+//! checkpatch, see `patches`), and prints one line: `N passed, N failed`
+//! (`, N skipped` when there are any).
 
 use crate::ktap::{self, Outcome as Res};
 use crate::util::{fmt_dur, step, Result};
@@ -89,6 +91,12 @@ pub fn main(args: &[String]) -> Result<u8> {
         phases.push(("build", t.elapsed()));
     }
 
+    // The project as a patch series: it must apply and give the overlaid tree.
+    step("test: patch series");
+    let t = Instant::now();
+    let series_cases = crate::patches::test_cases();
+    phases.push(("patch series", t.elapsed()));
+
     step("test: boot and run the suites");
     let t = Instant::now();
     let out = vm::boot(&vm::Opts {
@@ -98,7 +106,7 @@ pub fn main(args: &[String]) -> Result<u8> {
     })?;
     phases.push(("boot + tests", t.elapsed()));
 
-    let mut cases = Vec::new();
+    let mut cases = series_cases;
     let results = out.ctl().join("results");
     let mut files: Vec<_> = fs::read_dir(&results)
         .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect())
