@@ -13,12 +13,16 @@ use crate::{
 };
 use core::ptr::NonNull;
 
+#[cfg(CONFIG_CRYPTO_LIB_AES = "y")]
+pub mod aes;
 #[cfg(CONFIG_CRYPTO_AKCIPHER = "y")]
 pub mod akcipher;
 #[cfg(CONFIG_CRYPTO_SIG = "y")]
 pub mod sig;
 #[cfg(CONFIG_CRYPTO_RSA = "y")]
 pub mod rsa;
+#[cfg(CONFIG_CRYPTO_LIB_SHA256 = "y")]
+pub mod sha256;
 pub mod skcipher;
 
 /// Flags of an algorithm (`CRYPTO_ALG_*`), for [`skcipher::Algorithm::FLAGS`].

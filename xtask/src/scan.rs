@@ -45,6 +45,21 @@ const ALLOWED: &[(&str, &str, &str)] = &[
         "the secure world's private mapping of the carveout",
     ),
     (
+        "rust/kernel/io/memremap.rs",
+        "memremap",
+        "the abstraction of memremap() the secure world maps the carveout with",
+    ),
+    (
+        "rust/kernel/io/memremap.rs",
+        "memunmap",
+        "the abstraction of memremap() the secure world maps the carveout with",
+    ),
+    (
+        "patches/0015b-rust-io-add-memremap.patch",
+        "memremap",
+        "adds the module of that abstraction to kernel::io",
+    ),
+    (
         "drivers/tee/rstkey_sw/rstkey_sw_test.rs",
         "page_offset_base",
         "the deliberate fault: a read through the direct map that must oops",
@@ -70,7 +85,7 @@ const ALLOWED: &[(&str, &str, &str)] = &[
         "maps the device's PCI configuration BAR, not memory",
     ),
     (
-        "patches/0008-tee-refuse-CPU-access-to-protected-memory.patch",
+        "patches/0005-tee-refuse-CPU-access-to-protected-memory.patch",
         "begin_cpu_access",
         "the TEE heap's refusal of CPU access",
     ),
