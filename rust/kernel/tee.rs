@@ -58,6 +58,7 @@ use core::ptr::NonNull;
 pub mod backend;
 mod param;
 pub mod protmem;
+pub mod rstkey_km;
 mod shm;
 
 pub use self::param::{

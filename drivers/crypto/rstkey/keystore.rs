@@ -11,24 +11,17 @@ use kernel::{
     prelude::*,
     sync::aref::ARef,
     tee::{
+        rstkey_km::{
+            cmd::IMPORT as CMD_IMPORT,
+            IMPL_ID,
+            UUID as KM_UUID, //
+        },
         Context,
         HeapId,
         MemRef,
-        Param,
-        Uuid, //
+        Param, //
     },
 };
-
-/// The implementation id of the TEE that serves the key manager, `RSTKEY_SW_IMPL_ID`.
-const IMPL_ID: u32 = 0x524b_5357;
-
-/// The key manager, `RSTKEY_KM_UUID_BYTES`.
-const KM_UUID: Uuid = Uuid::from_bytes([
-    0x5c, 0x0d, 0x3a, 0x1e, 0x7b, 0x4f, 0x4d, 0x6a, 0x9e, 0x21, 0x5f, 0x8c, 0x3b, 0x9a, 0x0d, 0x17,
-]);
-
-/// `RSTKEY_KM_CMD_IMPORT`.
-const CMD_IMPORT: u32 = 0;
 
 /// A key in restricted memory.
 ///

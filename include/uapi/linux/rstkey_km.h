@@ -20,10 +20,36 @@
 /* Implementation id of the emulated secure world, TEE_IOC_VERSION impl_id */
 #define RSTKEY_SW_IMPL_ID	0x524b5357	/* "RKSW" */
 
-/* UUID of the key manager: 5c0d3a1e-7b4f-4d6a-9e21-5f8c3b9a0d17 */
+/*
+ * UUID of the key manager: 5c0d3a1e-7b4f-4d6a-9e21-5f8c3b9a0d17, by field of
+ * its textual form, and as the 16 bytes of a UUID (RFC 4122 order, as in
+ * struct tee_ioctl_open_session_arg) derived from the fields.
+ */
+#define RSTKEY_KM_UUID_TIME_LOW			0x5c0d3a1e
+#define RSTKEY_KM_UUID_TIME_MID			0x7b4f
+#define RSTKEY_KM_UUID_TIME_HI_AND_VERSION	0x4d6a
+#define RSTKEY_KM_UUID_CLOCK_SEQ		0x9e21
+#define RSTKEY_KM_UUID_NODE			0x5f8c3b9a0d17ULL
+
+#define __RSTKEY_KM_UUID_BYTE(field, shift)	((__u8)((field) >> (shift)))
+
 #define RSTKEY_KM_UUID_BYTES						\
-	{ 0x5c, 0x0d, 0x3a, 0x1e, 0x7b, 0x4f, 0x4d, 0x6a,		\
-	  0x9e, 0x21, 0x5f, 0x8c, 0x3b, 0x9a, 0x0d, 0x17 }
+	{ __RSTKEY_KM_UUID_BYTE(RSTKEY_KM_UUID_TIME_LOW, 24),		\
+	  __RSTKEY_KM_UUID_BYTE(RSTKEY_KM_UUID_TIME_LOW, 16),		\
+	  __RSTKEY_KM_UUID_BYTE(RSTKEY_KM_UUID_TIME_LOW, 8),		\
+	  __RSTKEY_KM_UUID_BYTE(RSTKEY_KM_UUID_TIME_LOW, 0),		\
+	  __RSTKEY_KM_UUID_BYTE(RSTKEY_KM_UUID_TIME_MID, 8),		\
+	  __RSTKEY_KM_UUID_BYTE(RSTKEY_KM_UUID_TIME_MID, 0),		\
+	  __RSTKEY_KM_UUID_BYTE(RSTKEY_KM_UUID_TIME_HI_AND_VERSION, 8),	\
+	  __RSTKEY_KM_UUID_BYTE(RSTKEY_KM_UUID_TIME_HI_AND_VERSION, 0),	\
+	  __RSTKEY_KM_UUID_BYTE(RSTKEY_KM_UUID_CLOCK_SEQ, 8),		\
+	  __RSTKEY_KM_UUID_BYTE(RSTKEY_KM_UUID_CLOCK_SEQ, 0),		\
+	  __RSTKEY_KM_UUID_BYTE(RSTKEY_KM_UUID_NODE, 40),		\
+	  __RSTKEY_KM_UUID_BYTE(RSTKEY_KM_UUID_NODE, 32),		\
+	  __RSTKEY_KM_UUID_BYTE(RSTKEY_KM_UUID_NODE, 24),		\
+	  __RSTKEY_KM_UUID_BYTE(RSTKEY_KM_UUID_NODE, 16),		\
+	  __RSTKEY_KM_UUID_BYTE(RSTKEY_KM_UUID_NODE, 8),		\
+	  __RSTKEY_KM_UUID_BYTE(RSTKEY_KM_UUID_NODE, 0) }
 
 /*
  * Commands. "Restricted" memory references refer to a registered dma-buf of
