@@ -7,25 +7,52 @@
 //! (encrypt-then-MAC). The tag is checked, in constant time, before anything is decrypted.
 
 use kernel::{
-    bindings,
-    prelude::*, //
+    crypto::{
+        aes,
+        sha256, //
+    },
+    prelude::*,
+    tee::{
+        backend::result,
+        rstkey_km::{
+            blob::{
+                ALG_AES256_CBC_HMAC_SHA256,
+                ALG_OFFSET,
+                HDR_SIZE,
+                IV_OFFSET,
+                IV_SIZE,
+                KEY_LEN_OFFSET,
+                MAGIC,
+                MAGIC_OFFSET,
+                TAG_SIZE,
+                VERSION,
+                VERSION_OFFSET, //
+            },
+            MAX_KEY, //
+        },
+    },
 };
 
-use crate::keymgr::MAX_KEY;
-use kernel::tee::backend::result;
-
-/// Size of the blob header.
-pub(crate) const HDR_SIZE: usize = 24;
-/// Size of the tag.
-pub(crate) const TAG_SIZE: usize = 32;
 /// AES block size.
-const BLOCK: usize = 16;
-/// `"RKWB"`.
-const MAGIC: [u8; 4] = *b"RKWB";
-/// The blob version this secure world unwraps.
-const VERSION: u8 = 1;
-/// AES-256-CBC with HMAC-SHA256.
-const ALG_AES256_CBC_HMAC_SHA256: u8 = 1;
+const BLOCK: usize = aes::BLOCK_SIZE;
+/// Size of the encryption key of the device key: an AES-256 key.
+const ENC_KEY_SIZE: usize = aes::KEY_SIZE_256;
+/// Size of the MAC key of the device key: as long as an HMAC-SHA256 output.
+const MAC_KEY_SIZE: usize = sha256::DIGEST_SIZE;
+/// Size of the device key: the encryption key, then the MAC key.
+pub(crate) const DEVICE_KEY_SIZE: usize = ENC_KEY_SIZE + MAC_KEY_SIZE;
+
+// The IV is an AES-CBC IV, one block, and the tag an HMAC-SHA256 value.
+const _: () = assert!(IV_SIZE == BLOCK && TAG_SIZE == sha256::DIGEST_SIZE);
+
+/// Returns the length of the ciphertext of a key of `key_len` bytes: the key padded as in
+/// PKCS#7 to whole blocks, with at least one byte of padding.
+const fn ciphertext_len(key_len: usize) -> usize {
+    (key_len / BLOCK + 1) * BLOCK
+}
+
+/// Size of the largest blob: that of a key of [`MAX_KEY`] bytes.
+pub(crate) const MAX_BLOB_SIZE: usize = HDR_SIZE + ciphertext_len(MAX_KEY) + TAG_SIZE;
 
 /// Overwrites `buf` with zeros in a way the compiler does not elide.
 pub(crate) fn wipe(buf: &mut [u8]) {
@@ -48,30 +75,14 @@ impl Drop for Secret {
 /// The device key: an AES-256 encryption key and an HMAC-SHA256 key, held by the secure world
 /// only.
 pub(crate) struct DeviceKey {
-    enc: [u8; 32],
-    mac: [u8; 32],
+    enc: [u8; ENC_KEY_SIZE],
+    mac: [u8; MAC_KEY_SIZE],
 }
 
 impl Drop for DeviceKey {
     fn drop(&mut self) {
         wipe(&mut self.enc);
         wipe(&mut self.mac);
-    }
-}
-
-/// An expanded AES key, wiped when dropped.
-struct AesKey(bindings::aes_key);
-
-impl Drop for AesKey {
-    fn drop(&mut self) {
-        // SAFETY: Any byte pattern is valid for the plain-data `struct aes_key`.
-        let bytes = unsafe {
-            core::slice::from_raw_parts_mut(
-                (&raw mut self.0).cast::<u8>(),
-                core::mem::size_of::<bindings::aes_key>(),
-            )
-        };
-        wipe(bytes);
     }
 }
 
@@ -87,9 +98,10 @@ fn ct_eq(a: &[u8], b: &[u8]) -> bool {
 }
 
 impl DeviceKey {
-    /// Creates the device key from its 64 bytes: the encryption key, then the MAC key.
+    /// Creates the device key from its [`DEVICE_KEY_SIZE`] bytes: the encryption key, then the
+    /// MAC key.
     pub(crate) fn new(bytes: &[u8]) -> Result<Self> {
-        let (enc, mac) = bytes.split_at_checked(32).ok_or(EINVAL)?;
+        let (enc, mac) = bytes.split_at_checked(ENC_KEY_SIZE).ok_or(EINVAL)?;
         Ok(Self {
             enc: enc.try_into().map_err(|_| EINVAL)?,
             mac: mac.try_into().map_err(|_| EINVAL)?,
@@ -113,61 +125,48 @@ impl DeviceKey {
         let (hdr, rest) = blob
             .split_at_checked(HDR_SIZE)
             .ok_or(result::BAD_PARAMETERS)?;
-        if hdr[..4] != MAGIC {
+        if hdr[MAGIC_OFFSET..MAGIC_OFFSET + MAGIC.len()] != MAGIC {
             return Err(result::BAD_FORMAT);
         }
-        if hdr[4] != VERSION || hdr[5] != ALG_AES256_CBC_HMAC_SHA256 {
+        if hdr[VERSION_OFFSET] != VERSION || hdr[ALG_OFFSET] != ALG_AES256_CBC_HMAC_SHA256 {
             return Err(result::NOT_SUPPORTED);
         }
-        let key_len = usize::from(u16::from_le_bytes([hdr[6], hdr[7]]));
+        let key_len = usize::from(u16::from_le_bytes([
+            hdr[KEY_LEN_OFFSET],
+            hdr[KEY_LEN_OFFSET + 1],
+        ]));
         if key_len == 0 || key_len > MAX_KEY {
             return Err(result::BAD_PARAMETERS);
         }
-        let ct_len = (key_len / BLOCK + 1) * BLOCK;
+        let ct_len = ciphertext_len(key_len);
         if rest.len() != ct_len + TAG_SIZE {
             return Err(result::BAD_PARAMETERS);
         }
         let (ct, tag) = rest.split_at(ct_len);
 
-        let mut mac = [0u8; 32];
-        let authenticated = &blob[..HDR_SIZE + ct_len];
-        // SAFETY: The pointers and lengths describe valid buffers; `mac` has 32 bytes.
-        unsafe {
-            bindings::hmac_sha256_usingrawkey(
-                self.mac.as_ptr(),
-                self.mac.len(),
-                authenticated.as_ptr(),
-                authenticated.len(),
-                mac.as_mut_ptr(),
-            )
-        };
+        let mac = sha256::hmac(&self.mac, &blob[..HDR_SIZE + ct_len]);
         if !ct_eq(&mac, tag) {
             return Err(result::MAC_INVALID);
         }
 
-        // SAFETY: `struct aes_key` is plain data, all zeros is a valid value before it is
-        // prepared.
-        let mut aes = AesKey(unsafe { core::mem::zeroed() });
-        // SAFETY: `aes.0` is writable and `enc` holds a 32-byte key.
-        let ret =
-            unsafe { bindings::aes_preparekey(&mut aes.0, self.enc.as_ptr(), self.enc.len()) };
-        if ret != 0 {
-            return Err(result::GENERIC);
-        }
+        // The prepared key is zeroized when it is dropped.
+        let aes = aes::Key::new(&self.enc).map_err(|_| result::GENERIC)?;
 
         let mut plain = Secret(KVec::new());
         plain
             .0
             .extend_with(ct_len, 0, GFP_KERNEL)
             .map_err(|_| result::OUT_OF_MEMORY)?;
-        let mut prev: &[u8] = &hdr[8..HDR_SIZE];
+        let mut prev: &[u8] = &hdr[IV_OFFSET..IV_OFFSET + IV_SIZE];
         for (c, p) in ct.chunks_exact(BLOCK).zip(plain.0.chunks_exact_mut(BLOCK)) {
-            // SAFETY: `aes.0` was prepared; `p` and `c` are 16-byte blocks.
-            unsafe { bindings::aes_decrypt(&aes.0, p.as_mut_ptr(), c.as_ptr()) };
+            // `chunks_exact()` gives whole blocks: the conversions don't fail.
+            let c = <&aes::Block>::try_from(c).map_err(|_| result::GENERIC)?;
+            let p = <&mut aes::Block>::try_from(p).map_err(|_| result::GENERIC)?;
+            aes.decrypt(p, c);
             for (x, y) in p.iter_mut().zip(prev) {
                 *x ^= y;
             }
-            prev = c;
+            prev = &c[..];
         }
 
         let pad = ct_len - key_len;
@@ -186,7 +185,7 @@ mod tests {
 
     /// The device key of the vector: bytes 0 to 63.
     fn device_key() -> Result<DeviceKey> {
-        let mut k = [0u8; 64];
+        let mut k = [0u8; DEVICE_KEY_SIZE];
         for (i, b) in k.iter_mut().enumerate() {
             *b = i as u8;
         }
@@ -232,7 +231,7 @@ mod tests {
         assert_eq!(dk.unwrap(&BLOB[..10]).err(), Some(result::BAD_PARAMETERS));
         assert_eq!(dk.unwrap(&[]).err(), Some(result::BAD_PARAMETERS));
 
-        let mut other = [0x55u8; 64];
+        let mut other = [0x55u8; DEVICE_KEY_SIZE];
         other[0] = 0;
         let other = DeviceKey::new(&other)?;
         assert_eq!(other.unwrap(&BLOB).err(), Some(result::MAC_INVALID));

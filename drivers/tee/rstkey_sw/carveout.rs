@@ -9,8 +9,13 @@
 //! before they can be allocated again.
 
 use kernel::{
-    bindings,
     device::Device,
+    io::memremap::{
+        self,
+        Intersection,
+        MemRemap,
+        Mode, //
+    },
     page::PAGE_SIZE,
     pci,
     prelude::*,
@@ -107,28 +112,24 @@ pub(crate) struct Usage {
 
 /// The carveout.
 ///
+/// The mapping is accessed only through the bounds-checked methods below, from any thread;
+/// concurrent accesses to the same bytes of key material are serialised by the clients, which own
+/// the buffers, and the allocator state is protected by its mutex.
+///
 /// # Invariants
 ///
 /// - `base` and `size` are page aligned, `size` is not zero and `base + size` does not overflow.
-/// - `map` is a mapping of the `size` bytes at `base` created with `memremap()`, owned by this
-///   object and unmapped on drop; no other CPU mapping of the carveout exists.
+/// - `map` maps the `size` bytes at `base`, write-back; no other CPU mapping of the carveout
+///   exists.
 #[pin_data(PinnedDrop)]
 pub(crate) struct Carveout {
     base: PhysAddr,
     size: usize,
-    map: *mut u8,
+    map: MemRemap,
     grant_pci: Option<u16>,
     #[pin]
     pages: Mutex<Pages>,
 }
-
-// SAFETY: The mapping is accessed only through the bounds-checked methods below, from any thread;
-// the allocator state is protected by its mutex.
-unsafe impl Send for Carveout {}
-
-// SAFETY: See `Send`; concurrent accesses to the same bytes of key material are serialised by the
-// clients, which own the buffers.
-unsafe impl Sync for Carveout {}
 
 impl Carveout {
     /// Takes the `size` bytes at `base` as the carveout, granting DMA access to the PCI device
@@ -150,16 +151,7 @@ impl Carveout {
         }
         let size = usize::try_from(size).map_err(|_| EINVAL)?;
 
-        // SAFETY: `region_intersects()` only reads the resource tree.
-        let ram = unsafe {
-            bindings::region_intersects(
-                base,
-                size,
-                bindings::IORESOURCE_SYSTEM_RAM as c_ulong,
-                bindings::IORES_DESC_NONE as c_ulong,
-            )
-        };
-        if ram != bindings::REGION_DISJOINT as c_int {
+        if memremap::system_ram_intersection(base, size) != Intersection::Disjoint {
             pr_err!(
                 "carveout {:#x}+{:#x} is System RAM, reserve it with memmap=\n",
                 base,
@@ -169,34 +161,21 @@ impl Carveout {
         }
 
         let (first, last) = (base / page, (base + size as u64 - 1) / page);
-        // SAFETY: `pfn_valid()` only reads the memory map.
-        let covered = unsafe {
-            bindings::pfn_valid(first as c_ulong) != 0 && bindings::pfn_valid(last as c_ulong) != 0
-        };
+        let covered = memremap::pfn_valid(first as usize) && memremap::pfn_valid(last as usize);
         if !covered {
             pr_err!("carveout {:#x}+{:#x} has no memory map\n", base, size);
             return Err(EINVAL);
         }
 
-        // SAFETY: The range is reserved for the secure world and not System RAM; this is the only
-        // mapping of it.
-        let map = unsafe { bindings::memremap(base, size, bindings::MEMREMAP_WB as c_ulong) };
-        if map.is_null() {
-            return Err(ENOMEM);
-        }
-        let map = map.cast::<u8>();
-        // SAFETY: `map` maps `size` bytes; the memory's previous content must not leak to the
-        // first user.
-        unsafe { core::ptr::write_bytes(map, 0, size) };
+        // SAFETY: The range is reserved for the secure world and not System RAM, as checked above;
+        // nothing else uses it and this is the only mapping of it.
+        let map = unsafe { MemRemap::new(base, size, Mode::WriteBack) }?;
+        // SAFETY: `map` maps `size` bytes that nothing else accesses yet; the memory's previous
+        // content must not leak to the first user.
+        unsafe { core::ptr::write_bytes(map.as_ptr(), 0, size) };
 
-        let pages = match Pages::new(size / PAGE_SIZE) {
-            Ok(p) => p,
-            Err(e) => {
-                // SAFETY: `map` was returned by `memremap()` above and is not used any more.
-                unsafe { bindings::memunmap(map.cast()) };
-                return Err(e);
-            }
-        };
+        // On failure, `map` is unmapped when it is dropped.
+        let pages = Pages::new(size / PAGE_SIZE)?;
 
         // INVARIANT: The range was checked above and `map` is its only mapping.
         Ok(try_pin_init!(Self {
@@ -241,7 +220,9 @@ impl Carveout {
     pub(crate) fn write(&self, phys: PhysAddr, data: &[u8]) -> Result {
         let off = self.offset(phys, data.len())?;
         // SAFETY: By the type invariants `map` maps the carveout and the range is inside it.
-        unsafe { core::ptr::copy_nonoverlapping(data.as_ptr(), self.map.add(off), data.len()) };
+        unsafe {
+            core::ptr::copy_nonoverlapping(data.as_ptr(), self.map.as_ptr().add(off), data.len())
+        };
         Ok(())
     }
 
@@ -249,7 +230,7 @@ impl Carveout {
     pub(crate) fn zero(&self, phys: PhysAddr, len: usize) -> Result {
         let off = self.offset(phys, len)?;
         // SAFETY: As in `write`.
-        unsafe { core::ptr::write_bytes(self.map.add(off), 0, len) };
+        unsafe { core::ptr::write_bytes(self.map.as_ptr().add(off), 0, len) };
         Ok(())
     }
 
@@ -265,7 +246,7 @@ impl Carveout {
     ) -> Result<R> {
         let off = self.offset(phys, len)?;
         // SAFETY: As in `write`; writers of the same bytes are serialised by the buffer's owner.
-        let bytes = unsafe { core::slice::from_raw_parts(self.map.add(off), len) };
+        let bytes = unsafe { core::slice::from_raw_parts(self.map.as_ptr().add(off), len) };
         Ok(f(bytes))
     }
 }
@@ -273,11 +254,9 @@ impl Carveout {
 #[pinned_drop]
 impl PinnedDrop for Carveout {
     fn drop(self: Pin<&mut Self>) {
-        // SAFETY: `map` maps `size` bytes and is not used after this.
-        unsafe {
-            core::ptr::write_bytes(self.map, 0, self.size);
-            bindings::memunmap(self.map.cast());
-        }
+        // SAFETY: `map` maps `size` bytes and is not used after this, but to be unmapped when it
+        // is dropped, after this function.
+        unsafe { core::ptr::write_bytes(self.map.as_ptr(), 0, self.size) };
     }
 }
 

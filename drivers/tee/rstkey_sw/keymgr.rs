@@ -7,8 +7,9 @@
 //! references are checked against their shared memory by [`Params::memref`].
 
 use kernel::{
-    bindings,
+    crypto::sha256,
     prelude::*,
+    random,
     sync::{
         atomic::{
             Atomic,
@@ -36,6 +37,12 @@ use kernel::{
         },
         gen_caps,
         protmem::PhysAddr,
+        rstkey_km::{
+            cmd,
+            IMPL_ID,
+            MAX_KEY,
+            UUID, //
+        },
         Uuid,
         Version, //
     },
@@ -44,31 +51,11 @@ use kernel::{
 use crate::{
     blob::{
         DeviceKey,
-        Secret, //
+        Secret,
+        MAX_BLOB_SIZE, //
     },
     carveout::Carveout,
 };
-
-/// The implementation id of the emulated secure world, `RSTKEY_SW_IMPL_ID`.
-pub(crate) const IMPL_ID: u32 = 0x524b_5357;
-
-/// The key manager, `RSTKEY_KM_UUID_BYTES`.
-pub(crate) const UUID: Uuid = Uuid::from_bytes([
-    0x5c, 0x0d, 0x3a, 0x1e, 0x7b, 0x4f, 0x4d, 0x6a, 0x9e, 0x21, 0x5f, 0x8c, 0x3b, 0x9a, 0x0d, 0x17,
-]);
-
-/// The largest key, `RSTKEY_KM_MAX_KEY`.
-pub(crate) const MAX_KEY: usize = 4096;
-
-/// Commands, `RSTKEY_KM_CMD_*`.
-const CMD_IMPORT: u32 = 0;
-const CMD_UNWRAP: u32 = 1;
-const CMD_GENERATE: u32 = 2;
-const CMD_ZEROIZE: u32 = 3;
-const CMD_CHECK: u32 = 4;
-
-/// The size of a SHA-256 digest.
-const DIGEST: usize = 32;
 
 /// A failure of the key manager with `code`.
 fn fail(code: u32) -> Failure {
@@ -163,8 +150,7 @@ impl SecureWorld {
             .as_ref()
             .ok_or(fail(result::ITEM_NOT_FOUND))?;
         let src = bad(params.memref(0))?;
-        let max_blob = crate::blob::HDR_SIZE + MAX_KEY + 16 + crate::blob::TAG_SIZE;
-        if src.size > max_blob {
+        if src.size > MAX_BLOB_SIZE {
             return Err(fail(result::BAD_PARAMETERS));
         }
         let mut blob = KVec::new();
@@ -186,8 +172,7 @@ impl SecureWorld {
         key.0
             .extend_with(len, 0, GFP_KERNEL)
             .map_err(|_| fail(result::OUT_OF_MEMORY))?;
-        // SAFETY: `key` holds `len` writable bytes.
-        unsafe { bindings::get_random_bytes(key.0.as_mut_ptr().cast(), len) };
+        random::fill_bytes(&mut key.0);
         self.store(params, 1, &key.0)
     }
 
@@ -203,17 +188,13 @@ impl SecureWorld {
         let m = bad(params.memref(0))?;
         let phys = self.restricted(&m)?;
         let out = bad(params.memref(1))?;
-        if out.size < DIGEST {
-            bad(params.set_memref_size(1, DIGEST))?;
+        if out.size < sha256::DIGEST_SIZE {
+            bad(params.set_memref_size(1, sha256::DIGEST_SIZE))?;
             return Err(fail(result::SHORT_BUFFER));
         }
-        let mut digest = [0u8; DIGEST];
-        bad(self.carveout.with_bytes(phys, m.size, |bytes| {
-            // SAFETY: `bytes` is valid for its length and `digest` has 32 bytes.
-            unsafe { bindings::sha256(bytes.as_ptr(), bytes.len(), digest.as_mut_ptr()) }
-        }))?;
+        let digest = bad(self.carveout.with_bytes(phys, m.size, sha256::digest))?;
         bad(out.shm.write(out.offset, &digest))?;
-        bad(params.set_memref_size(1, DIGEST))
+        bad(params.set_memref_size(1, sha256::DIGEST_SIZE))
     }
 }
 
@@ -270,11 +251,11 @@ impl Driver for SecureWorld {
             return Err(Failure::tee(result::BAD_STATE));
         }
         match func {
-            CMD_IMPORT => self.import(params),
-            CMD_UNWRAP => self.unwrap(params),
-            CMD_GENERATE => self.generate(params),
-            CMD_ZEROIZE => self.zeroize(params),
-            CMD_CHECK => self.check(params),
+            cmd::IMPORT => self.import(params),
+            cmd::UNWRAP => self.unwrap(params),
+            cmd::GENERATE => self.generate(params),
+            cmd::ZEROIZE => self.zeroize(params),
+            cmd::CHECK => self.check(params),
             _ => Err(fail(result::NOT_SUPPORTED)),
         }
     }

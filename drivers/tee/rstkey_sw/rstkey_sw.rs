@@ -89,10 +89,11 @@ fn load_device_key(dev: &kernel::device::Device) -> Option<blob::DeviceKey> {
         );
         return None;
     };
-    if fw.data().len() != 64 {
+    if fw.data().len() != blob::DEVICE_KEY_SIZE {
         dev_err!(
             dev,
-            "device key must be 64 bytes, not {}\n",
+            "device key must be {} bytes, not {}\n",
+            blob::DEVICE_KEY_SIZE,
             fw.data().len()
         );
         return None;

@@ -1,5 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 
+// This file, and no other of the secure world, calls C functions through `kernel::bindings`
+// directly. Its negative tests do on purpose what the abstractions exist to prevent: a vmap of
+// a protected buffer and a request for CPU access to it (`kernel::dma_buf` has neither), and a
+// read of the carveout through the kernel's direct map that must oops; `attach` also looks a PCI
+// device up by number, which no abstraction offers. Wrapping any of this would add to the kernel
+// crate exactly the CPU mappings of protected memory it keeps out.
+
 //! Tests of the rstkey emulated secure world: a TEE kernel client driven through debugfs.
 //!
 //! Writing a command to `/sys/kernel/debug/rstkey_sw_test/cmd` runs it; reading the file returns
@@ -27,7 +34,9 @@
 //! This module exists for tests only: `fault` deliberately crashes the kernel.
 
 use kernel::{
-    bindings, debugfs,
+    bindings,
+    crypto::sha256,
+    debugfs,
     device::Device,
     dma::DataDirection,
     dma_buf::DmaBuf,
@@ -40,28 +49,20 @@ use kernel::{
         Mutex, //
     },
     tee::{
+        rstkey_km::{
+            self,
+            cmd, //
+        },
         Context,
         HeapId,
         MemRef,
         Param,
         Shm,
-        Uuid,
         Value, //
     },
     uaccess::UserSliceReader,
 };
 
-/// `RSTKEY_SW_IMPL_ID`.
-const IMPL_ID: u32 = 0x524b_5357;
-/// `RSTKEY_KM_UUID_BYTES`.
-const KM_UUID: Uuid = Uuid::from_bytes([
-    0x5c, 0x0d, 0x3a, 0x1e, 0x7b, 0x4f, 0x4d, 0x6a, 0x9e, 0x21, 0x5f, 0x8c, 0x3b, 0x9a, 0x0d, 0x17,
-]);
-const CMD_IMPORT: u32 = 0;
-const CMD_UNWRAP: u32 = 1;
-const CMD_GENERATE: u32 = 2;
-const CMD_ZEROIZE: u32 = 3;
-const CMD_CHECK: u32 = 4;
 /// The largest command: an unwrap of the largest blob in hex.
 const MAX_COMMAND: usize = 16384;
 /// Size of key buffers.
@@ -116,7 +117,7 @@ impl Client {
     /// Invokes `func` in a new session of the key manager.
     fn invoke(&self, func: u32, params: &mut [Param<'_>]) -> Result {
         self.ctx
-            .open_session(&KM_UUID, &mut [])?
+            .open_session(&rstkey_km::UUID, &mut [])?
             .invoke(func, params)
     }
 
@@ -128,22 +129,22 @@ impl Client {
     }
 
     /// Returns the digest of `size` bytes at `offset` of `shm`, computed by the secure world.
-    fn check(&self, shm: &Shm, offset: usize, size: usize) -> Result<[u8; 32]> {
-        let out = self.ctx.alloc_shm(32)?;
+    fn check(&self, shm: &Shm, offset: usize, size: usize) -> Result<sha256::Digest> {
+        let out = self.ctx.alloc_shm(sha256::DIGEST_SIZE)?;
         self.invoke(
-            CMD_CHECK,
+            cmd::CHECK,
             &mut [
                 Param::MemRefInput(MemRef::new(shm, offset, size)?),
                 Param::MemRefOutput(MemRef::whole(&out)),
             ],
         )?;
-        let mut digest = [0u8; 32];
+        let mut digest = [0u8; sha256::DIGEST_SIZE];
         out.read(0, &mut digest)?;
         Ok(digest)
     }
 
     /// Runs IMPORT or UNWRAP of `input` into a new key buffer; returns the key length and digest.
-    fn place(&self, func: u32, input: &[u8]) -> Result<(usize, [u8; 32])> {
+    fn place(&self, func: u32, input: &[u8]) -> Result<(usize, sha256::Digest)> {
         let mut inp = self.ctx.alloc_shm(input.len().max(1))?;
         inp.write(0, input)?;
         let (_buf, shm) = self.protmem(KEY_BUF)?;
@@ -161,7 +162,7 @@ impl Client {
 
     fn generate(&self, shm: &Shm, offset: usize, len: usize) -> Result {
         self.invoke(
-            CMD_GENERATE,
+            cmd::GENERATE,
             &mut [
                 Param::ValueInput(Value {
                     a: len as u64,
@@ -205,9 +206,9 @@ impl Tester {
             b"import" | b"unwrap" => {
                 let input = parse_hex(arg1.ok_or(EINVAL)?)?;
                 let func = if cmd == b"import" {
-                    CMD_IMPORT
+                    cmd::IMPORT
                 } else {
-                    CMD_UNWRAP
+                    cmd::UNWRAP
                 };
                 c.place(func, &input).and_then(|(len, d)| {
                     CString::try_from_fmt(fmt!("len={} sha256={}", len, Hex(&d)))
@@ -228,7 +229,7 @@ impl Tester {
                     let (_buf, shm) = c.protmem(size)?;
                     c.generate(&shm, 0, size.min(KEY_BUF))?;
                     let before = c.check(&shm, 0, size)?;
-                    c.invoke(CMD_ZEROIZE, &mut [Param::MemRefInout(MemRef::whole(&shm))])?;
+                    c.invoke(cmd::ZEROIZE, &mut [Param::MemRefInout(MemRef::whole(&shm))])?;
                     let after = c.check(&shm, 0, size)?;
                     CString::try_from_fmt(fmt!("before={} after={}", Hex(&before), Hex(&after)))
                 })()
@@ -416,9 +417,9 @@ struct TestModule {
 
 impl kernel::Module for TestModule {
     fn init(_module: &'static ThisModule) -> Result<Self> {
-        let ctx = Context::open(|v| v.impl_id == IMPL_ID)?;
+        let ctx = Context::open(|v| v.impl_id == rstkey_km::IMPL_ID)?;
         // Fail early if the key manager is not there.
-        drop(ctx.open_session(&KM_UUID, &mut [])?);
+        drop(ctx.open_session(&rstkey_km::UUID, &mut [])?);
         let faux = faux::Registration::new(c"rstkey-sw-test", None)?;
         let dir = debugfs::Dir::new(c"rstkey_sw_test");
         let file = KBox::pin_init(
