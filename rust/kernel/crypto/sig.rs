@@ -113,6 +113,29 @@ impl<T: SigAlgorithm> Adapter<T> {
         unsafe { core::ptr::drop_in_place(Self::ctx(tfm)) };
     }
 
+    /// Sets the key of `tfm` with `set`.
+    ///
+    /// # Safety
+    ///
+    /// `tfm` must be a transformation of `T` whose context was initialized, and `key` must hold
+    /// `keylen` bytes.
+    unsafe fn set_key(
+        tfm: *mut bindings::crypto_sig,
+        key: *const c_void,
+        keylen: c_uint,
+        set: fn(&mut T::Context, &[u8]) -> Result,
+    ) -> c_int {
+        from_result(|| {
+            // SAFETY: The context was initialized; keys are not set concurrently with other
+            // operations.
+            let ctx = unsafe { &mut *Self::ctx(tfm) };
+            // SAFETY: `key` holds `keylen` bytes.
+            let key = unsafe { super::raw_bytes(key, keylen) };
+            set(ctx, key)?;
+            Ok(0)
+        })
+    }
+
     /// # Safety
     ///
     /// Called by the crypto API with a transformation of `T` and `keylen` bytes at `key`.
@@ -121,15 +144,8 @@ impl<T: SigAlgorithm> Adapter<T> {
         key: *const c_void,
         keylen: c_uint,
     ) -> c_int {
-        from_result(|| {
-            // SAFETY: The context was initialized; keys are not set concurrently with other
-            // operations.
-            let ctx = unsafe { &mut *Self::ctx(tfm) };
-            // SAFETY: `key` holds `keylen` bytes.
-            let key = unsafe { super::raw_bytes(key, keylen) };
-            T::set_pub_key(ctx, key)?;
-            Ok(0)
-        })
+        // SAFETY: By the safety requirements.
+        unsafe { Self::set_key(tfm, key, keylen, T::set_pub_key) }
     }
 
     /// # Safety
@@ -140,15 +156,8 @@ impl<T: SigAlgorithm> Adapter<T> {
         key: *const c_void,
         keylen: c_uint,
     ) -> c_int {
-        from_result(|| {
-            // SAFETY: The context was initialized; keys are not set concurrently with other
-            // operations.
-            let ctx = unsafe { &mut *Self::ctx(tfm) };
-            // SAFETY: `key` holds `keylen` bytes.
-            let key = unsafe { super::raw_bytes(key, keylen) };
-            T::set_priv_key(ctx, key)?;
-            Ok(0)
-        })
+        // SAFETY: By the safety requirements.
+        unsafe { Self::set_key(tfm, key, keylen, T::set_priv_key) }
     }
 
     /// # Safety

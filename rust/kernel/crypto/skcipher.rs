@@ -468,23 +468,11 @@ impl<'a, T: Algorithm> Request<'a, T> {
     ///
     /// Returns [`EINVAL`] if the range is not within the `cryptlen` bytes of the request.
     pub fn copy_from_src(&self, offset: usize, buf: &mut [u8]) -> Result {
-        let (start, nbytes) = self.check_range(offset, buf.len())?;
-        if nbytes == 0 {
-            return Ok(());
-        }
-        // SAFETY:
-        // - `buf` is valid for writing `nbytes` bytes.
-        // - By the type invariants, `src` is a valid scatterlist of at least `cryptlen` bytes,
-        //   and `start + nbytes <= cryptlen` has been checked.
-        unsafe {
-            bindings::memcpy_from_sglist(
-                buf.as_mut_ptr().cast(),
-                (*self.ptr.as_ptr()).src,
-                start,
-                nbytes,
-            )
-        };
-        Ok(())
+        // SAFETY: `ptr` is valid by the type invariants.
+        let src = unsafe { (*self.ptr.as_ptr()).src };
+        // SAFETY: By the type invariants, `src` is a valid scatterlist of at least `cryptlen`
+        // bytes.
+        unsafe { self.copy_from(src, offset, buf) }
     }
 
     /// Copies `buf.len()` bytes at `offset` of the destination into `buf`, for instance what a
@@ -494,22 +482,33 @@ impl<'a, T: Algorithm> Request<'a, T> {
     ///
     /// Returns [`EINVAL`] if the range is not within the `cryptlen` bytes of the request.
     pub fn copy_from_dst(&self, offset: usize, buf: &mut [u8]) -> Result {
+        // SAFETY: `ptr` is valid by the type invariants.
+        let dst = unsafe { (*self.ptr.as_ptr()).dst };
+        // SAFETY: By the type invariants, `dst` is a valid scatterlist of at least `cryptlen`
+        // bytes.
+        unsafe { self.copy_from(dst, offset, buf) }
+    }
+
+    /// Copies `buf.len()` bytes at `offset` of `sg` into `buf`.
+    ///
+    /// # Safety
+    ///
+    /// `sg` must be a valid scatterlist of at least `cryptlen` bytes of the request.
+    unsafe fn copy_from(
+        &self,
+        sg: *mut bindings::scatterlist,
+        offset: usize,
+        buf: &mut [u8],
+    ) -> Result {
         let (start, nbytes) = self.check_range(offset, buf.len())?;
         if nbytes == 0 {
             return Ok(());
         }
         // SAFETY:
         // - `buf` is valid for writing `nbytes` bytes.
-        // - By the type invariants, `dst` is a valid scatterlist of at least `cryptlen` bytes,
-        //   and `start + nbytes <= cryptlen` has been checked.
-        unsafe {
-            bindings::memcpy_from_sglist(
-                buf.as_mut_ptr().cast(),
-                (*self.ptr.as_ptr()).dst,
-                start,
-                nbytes,
-            )
-        };
+        // - By the safety requirements, `sg` is a valid scatterlist of at least `cryptlen`
+        //   bytes, and `start + nbytes <= cryptlen` has been checked.
+        unsafe { bindings::memcpy_from_sglist(buf.as_mut_ptr().cast(), sg, start, nbytes) };
         Ok(())
     }
 
