@@ -52,33 +52,20 @@ type DeviceFiles = DebugData;
 #[cfg(CONFIG_CRYPTO_DEV_RSTKEY_TEST)]
 type DeviceFiles = crate::test::DeviceFiles;
 
-/// Creates the debugfs directory `name` of a device in `root`, showing `data`.
-#[cfg(not(CONFIG_CRYPTO_DEV_RSTKEY_TEST))]
+/// Creates the debugfs directory `name` of a device in `root`, showing `data` (and, with
+/// `CONFIG_CRYPTO_DEV_RSTKEY_TEST`, the test-only files).
 fn device_dir(
     root: &debugfs::Dir,
     data: DebugData,
     name: &CStr,
 ) -> Result<Pin<KBox<debugfs::Scope<DeviceFiles>>>> {
-    KBox::pin_init(
-        root.scope(Ok::<_, Error>(data), name, |data, dir| {
-            data.create_files(dir)
-        }),
-        GFP_KERNEL,
-    )
-}
-
-/// Creates the debugfs directory `name` of a device in `root`, showing `data`, with the
-/// test-only files.
-#[cfg(CONFIG_CRYPTO_DEV_RSTKEY_TEST)]
-fn device_dir(
-    root: &debugfs::Dir,
-    data: DebugData,
-    name: &CStr,
-) -> Result<Pin<KBox<debugfs::Scope<DeviceFiles>>>> {
-    KBox::pin_init(
-        root.scope(DeviceFiles::new(data), name, DeviceFiles::create_files),
-        GFP_KERNEL,
-    )
+    #[cfg(not(CONFIG_CRYPTO_DEV_RSTKEY_TEST))]
+    let scope = root.scope(Ok::<_, Error>(data), name, |data, dir| {
+        data.create_files(dir)
+    });
+    #[cfg(CONFIG_CRYPTO_DEV_RSTKEY_TEST)]
+    let scope = root.scope(DeviceFiles::new(data), name, DeviceFiles::create_files);
+    KBox::pin_init(scope, GFP_KERNEL)
 }
 
 /// The private data of a bound virtio-crypto device.

@@ -1,0 +1,104 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The control queue: sessions are created and destroyed there, one request at a time.
+
+use super::request::{
+    status_to_result, //
+    Answer,
+    Mapped,
+    Op,
+};
+use super::wire::{
+    DestroySession,
+    InHdr,
+    SessionInput, //
+};
+use super::VirtioEngine;
+use crate::{
+    engine::SessionId,
+    keystore::RestrictedKey, //
+};
+use core::ptr::NonNull;
+use kernel::{
+    dma::DataDirection,
+    prelude::*,
+    sync::{
+        atomic::Relaxed, //
+    }, //
+};
+
+/// The state of the control queue's sender side.
+pub(super) struct CtrlState {
+    /// Set when the device is being unbound: no more requests are sent.
+    pub(super) dead: bool,
+}
+
+impl VirtioEngine {
+    /// Sends `op` on the control queue and waits for the device's answer.
+    pub(super) fn ctrl_request(&self, op: Op) -> Result<Answer> {
+        let state = self.ctrl.lock();
+        if state.dead {
+            return Err(ENODEV);
+        }
+        let answer = self.send_ctrl(op);
+        drop(state);
+        answer
+    }
+
+    /// Sends the session creation `make` returns for `key`, which the device reads from
+    /// restricted memory, on the control queue, waits for the answer and returns the new
+    /// session's ID.
+    pub(super) fn create_session(
+        &self,
+        key: &RestrictedKey,
+        make: impl FnOnce(Mapped) -> Op,
+    ) -> Result<SessionId> {
+        let state = self.ctrl.lock();
+        if state.dead {
+            return Err(ENODEV);
+        }
+        // SAFETY: The device is unbound only after `shutdown()` marked the engine dead, under the
+        // lock held here; the DMA device stays bound for as long as the virtio device is, and the
+        // reference is not used after the lock is released.
+        let dev = unsafe { self.dma_dev.as_bound() };
+        // The key's buffer is mapped for the device while the request is in flight.
+        let mapping = key.dma_buf().attach(dev)?.map(DataDirection::ToDevice)?;
+        // INVARIANT: `mapping` stays mapped until after `send_ctrl()` returns, which is after
+        // the request has been answered or dropped.
+        let answer = self.send_ctrl(make(Mapped {
+            sgt: NonNull::from(&*mapping),
+            offset: 0,
+            len: key.len(),
+        }));
+        drop(mapping);
+        drop(state);
+        let answer = answer?;
+        status_to_result(answer.status)?;
+        // CAST: The size of `SessionInput` fits in a `u32`.
+        if answer.len < core::mem::size_of::<SessionInput>() as u32 {
+            return Err(EIO);
+        }
+        self.stats.open_sessions.add(1u64, Relaxed);
+        Ok(SessionId(answer.session_id))
+    }
+
+    /// Destroys a session with the request `req` and counts it as gone.
+    pub(super) fn destroy_session(&self, req: DestroySession) -> Result {
+        let answer = self.ctrl_request(Op::DestroySession {
+            req,
+            status: InHdr::new(),
+        })?;
+        status_to_result(answer.status)?;
+        if answer.len < 1 {
+            return Err(EIO);
+        }
+        self.stats.open_sessions.fetch_sub(1u64, Relaxed);
+        Ok(())
+    }
+
+    /// Sends `op` on the control queue, whose lock the caller holds, and waits for the answer.
+    pub(super) fn send_ctrl(&self, op: Op) -> Result<Answer> {
+        self.stats.ctrl_requests.add(1u64, Relaxed);
+        self.send(self.ctrl_queue, op)
+    }
+}
