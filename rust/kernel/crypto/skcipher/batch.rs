@@ -31,8 +31,8 @@ struct Slot {
 
 impl Drop for Slot {
     fn drop(&mut self) {
-        // SAFETY: `req` is owned by the slot by the type invariants, and not in flight: `Batch::run`
-        // waits for every request it submits.
+        // SAFETY: `req` is owned by the slot by the type invariants, and not in flight:
+        // `Batch::run` waits for every request it submits.
         unsafe { bindings::skcipher_request_free(self.req.as_ptr()) };
     }
 }
