@@ -608,6 +608,7 @@ unsafe impl Sync for Device {}
 // `Bound` is a zero-sized type-state marker that does not affect thread safety.
 unsafe impl Sync for Device<device::Bound> {}
 
+#[cfg(CONFIG_RUST_VIRTIO_KUNIT_TEST)]
 #[kunit_tests(rust_kernel_virtio)]
 mod tests {
     use super::DeviceId;

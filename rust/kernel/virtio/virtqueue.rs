@@ -877,6 +877,7 @@ pub(super) unsafe fn teardown_device(vdev: *mut bindings::virtio_device) {
     unsafe { ((*header).teardown)(header) };
 }
 
+#[cfg(CONFIG_RUST_VIRTIO_KUNIT_TEST)]
 #[kunit_tests(rust_kernel_virtio_virtqueue)]
 mod tests {
     use super::*;
