@@ -17,12 +17,12 @@ use core::ptr::NonNull;
 pub mod aes;
 #[cfg(CONFIG_CRYPTO_AKCIPHER = "y")]
 pub mod akcipher;
-#[cfg(CONFIG_CRYPTO_SIG = "y")]
-pub mod sig;
 #[cfg(CONFIG_CRYPTO_RSA = "y")]
 pub mod rsa;
 #[cfg(CONFIG_CRYPTO_LIB_SHA256 = "y")]
 pub mod sha256;
+#[cfg(CONFIG_CRYPTO_SIG = "y")]
+pub mod sig;
 pub mod skcipher;
 
 /// Flags of an algorithm (`CRYPTO_ALG_*`), for [`skcipher::Algorithm::FLAGS`].
@@ -91,6 +91,10 @@ unsafe impl Send for RequestSg {}
 // SAFETY: As for `Send`: a shared `RequestSg` gives no access to the memory it describes.
 unsafe impl Sync for RequestSg {}
 
+#[expect(
+    clippy::len_without_is_empty,
+    reason = "a request's list is never empty, see the type invariants"
+)]
 impl RequestSg {
     /// Describes the list `sg`, whose first `entries` entries hold `len` bytes.
     ///
@@ -99,7 +103,11 @@ impl RequestSg {
     /// As in the type invariants: `sg` is a valid scatterlist of a request being processed, whose
     /// first `entries` entries hold at least `len > 0` bytes of kernel memory, and which stays so
     /// until the request is completed.
-    pub(crate) unsafe fn new(sg: NonNull<bindings::scatterlist>, len: usize, entries: usize) -> Self {
+    pub(crate) unsafe fn new(
+        sg: NonNull<bindings::scatterlist>,
+        len: usize,
+        entries: usize,
+    ) -> Self {
         // INVARIANT: By the safety requirements.
         Self { sg, len, entries }
     }

@@ -10,7 +10,8 @@
 //! is copied from the buffer or mapped for the CPU, and a buffer that is not protected memory is
 //! refused with [`EPERM`] before anything is attached.
 //!
-//! How the input reaches the accelerator depends on what its RSA does ([`Features::rsa`](crate::engine::Features::rsa)):
+//! How the input reaches the accelerator depends on what its RSA does
+//! ([`Features::rsa`](crate::engine::Features::rsa)):
 //!
 //! - [`RsaPadding::Pkcs1`] (the virtio-crypto device): the accelerator builds the encoded message
 //!   itself, and reads the digest alone.

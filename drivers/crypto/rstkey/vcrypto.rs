@@ -60,7 +60,7 @@ fn device_dir(
     name: &CStr,
 ) -> Result<Pin<KBox<debugfs::Scope<DeviceFiles>>>> {
     #[cfg(not(CONFIG_CRYPTO_DEV_RSTKEY_TEST))]
-    let scope = root.scope(Ok::<_, Error>(data), name, |data, dir| {
+    let scope = root.scope(Ok::<_, Error>(data), name, |data: &DebugData, dir| {
         data.create_files(dir)
     });
     #[cfg(CONFIG_CRYPTO_DEV_RSTKEY_TEST)]

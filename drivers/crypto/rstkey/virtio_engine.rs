@@ -74,6 +74,8 @@ mod ctrl;
 mod ops;
 mod queue;
 mod request;
+#[cfg(CONFIG_CRYPTO_DEV_RSTKEY_TEST)]
+mod test;
 mod wire;
 
 /// The largest number of data queues rstkey sets up.

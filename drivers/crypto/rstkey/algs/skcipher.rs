@@ -131,9 +131,7 @@ struct Pending {
 
 impl CompletionSource for Pending {
     fn take(&mut self) -> Option<KBox<dyn CipherCompletion>> {
-        if self.req.is_none() {
-            return None;
-        }
+        self.req.as_ref()?;
         let slot = self.slot.take()?;
         let completion: KBox<dyn CipherCompletion> = slot.write(CbcCompletion {
             req: self.req.take(),

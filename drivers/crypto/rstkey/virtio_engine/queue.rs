@@ -3,15 +3,14 @@
 //! The callbacks of the virtqueues and the backlog of the data queues.
 
 use super::request::Request;
+#[cfg(CONFIG_CRYPTO_DEV_RSTKEY_TEST)]
+use kernel::sync::atomic::{
+    Atomic,
+    Relaxed, //
+};
 use kernel::{
     prelude::*,
-    sync::{
-        atomic::{
-            Atomic,
-            Relaxed, //
-        },
-        SpinLockIrq, //
-    },
+    sync::SpinLockIrq,
     virtio::{
         self,
         AddError,

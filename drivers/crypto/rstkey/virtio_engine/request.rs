@@ -120,6 +120,13 @@ pub(super) enum Part {
 /// Where the device writes the result of a cipher request.
 pub(super) enum Output {
     /// A buffer of the request, handed to the completion.
+    #[cfg_attr(
+        not(CONFIG_CRYPTO_DEV_RSTKEY_TEST),
+        expect(
+            dead_code,
+            reason = "only the synchronous test operations have their own output"
+        )
+    )]
     Owned(KVec<u8>),
     /// The destination of a crypto request, written where it is.
     User(UserSg),
