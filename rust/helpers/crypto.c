@@ -79,8 +79,8 @@ __rust_helper void *rust_helper_skcipher_request_ctx(struct skcipher_request *re
 	return skcipher_request_ctx(req);
 }
 
-__rust_helper void rust_helper_skcipher_request_complete(struct skcipher_request *req,
-							  int err)
+__rust_helper void
+rust_helper_skcipher_request_complete(struct skcipher_request *req, int err)
 {
 	skcipher_request_complete(req, err);
 }

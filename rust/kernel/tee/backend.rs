@@ -10,7 +10,7 @@
 //! The registration also provides the device with a pool of kernel shared memory, so that clients
 //! can allocate shared memory the CPU can access ([`Context::alloc_shm`]), and can register
 //! protected memory heaps ([`Registration::register_protmem_heap`]) backed by a
-//! [`ProtmemPool`](super::protmem::ProtmemPool).
+//! [`ProtmemPool`].
 //!
 //! The parameters of a request reach the driver as [`Params`]. The TEE core checks the memory
 //! references of user space against their shared memory but hands those of kernel clients over

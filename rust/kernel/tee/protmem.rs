@@ -81,8 +81,8 @@ impl<P: ProtmemPool> ProtmemPoolAdapter<P> {
     ///
     /// # Safety
     ///
-    /// `raw` must be a pool allocated by [`ProtmemPoolAdapter::alloc_raw`] with the same `P`, not used
-    /// any more.
+    /// `raw` must be a pool allocated by [`ProtmemPoolAdapter::alloc_raw`] with the same `P`, not
+    /// used any more.
     pub(super) unsafe fn destroy(raw: *mut bindings::tee_protmem_pool) {
         // SAFETY: By the safety requirements `raw` is the start of a `KBox<Self>`.
         drop(unsafe { KBox::from_raw(raw.cast::<Self>()) });
