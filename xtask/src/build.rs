@@ -30,6 +30,11 @@ pub(crate) const MIRRORED: &[&str] = &["drivers", "crypto", "include", "rust", "
 
 /// The make invocation every kernel step uses.
 pub fn make(p: &Paths, tools: &Tools) -> Command {
+    make_in(p, tools, &p.build())
+}
+
+/// The make invocation of a build whose output is in `out`.
+pub fn make_in(p: &Paths, tools: &Tools, out: &Path) -> Command {
     let mut cmd = Command::new("make");
     let bindgen_dir = tools
         .bindgen
@@ -43,10 +48,11 @@ pub fn make(p: &Paths, tools: &Tools) -> Command {
         .env_remove("RUSTUP_TOOLCHAIN")
         .env_remove("RUSTC_WRAPPER")
         .env_remove("MAKEFLAGS")
-        .arg(format!("O={}", p.build().display()))
+        .arg(format!("O={}", out.display()))
         .arg("LLVM=-19")
         .arg("RUSTC=/usr/bin/rustc")
         .arg("RUSTDOC=/usr/bin/rustdoc")
+        .arg("CLIPPY_DRIVER=/usr/bin/clippy-driver")
         .arg(format!("BINDGEN={}", tools.bindgen.display()));
     cmd
 }
@@ -73,7 +79,11 @@ pub fn run(tools: &Tools) -> Result {
     let t = Instant::now();
     let jobs = std::thread::available_parallelism().map_or(2, |n| n.get());
     run_logged(
-        make(&p, tools).arg(format!("-j{jobs}")).args(["bzImage", "modules"]),
+        // With clippy: the lint pass of `test` reads its warnings from the log.
+        make(&p, tools)
+            .arg(format!("-j{jobs}"))
+            .arg("CLIPPY=1")
+            .args(["bzImage", "modules"]),
         &p.logs().join("build.log"),
         "make bzImage modules",
     )?;
@@ -92,6 +102,35 @@ pub fn run(tools: &Tools) -> Result {
     Ok(())
 }
 
+/// Builds the kernel of `configs/minimal/rstkey.config` in its own output
+/// directory: `tinyconfig` with only what rstkey depends on and rstkey as a
+/// module, without its test interfaces. It shows that the driver's Kconfig
+/// selects all it uses and that the production module builds without the
+/// test code. Expects the tree overlaid by [`run`]. Returns the build log.
+pub fn minimal(tools: &Tools) -> Result<String> {
+    let p = Paths::get();
+    let out = p.build_minimal();
+    let frags = [p.repo.join("configs/minimal/rstkey.config")];
+    configure_in(&p, tools, &out, &frags, "config-minimal")?;
+    let jobs = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let log = p.logs().join("build-minimal.log");
+    let t = Instant::now();
+    run_logged(
+        make_in(&p, tools, &out)
+            .arg(format!("-j{jobs}"))
+            .arg("CLIPPY=1")
+            .args(["vmlinux", "modules"]),
+        &log,
+        "make vmlinux modules (minimal configuration)",
+    )?;
+    let ko = out.join("drivers/crypto/rstkey/rstkey.ko");
+    if !ko.is_file() {
+        return Err(format!("{} was not built", ko.display()));
+    }
+    println!("    minimal configuration built in {}", fmt_dur(t.elapsed()));
+    fs::read_to_string(&log).map_err(|e| format!("{}: {e}", log.display()))
+}
+
 /// Makes sure `tree/` is a copy of the current pristine tree.
 fn prepare_tree(p: &Paths) -> Result {
     let want = fs::read_to_string(p.pristine_stamp())
@@ -105,6 +144,7 @@ fn prepare_tree(p: &Paths) -> Result {
     let _ = fs::remove_file(p.tree_manifest());
     // A new tree means new sources: the old build output is stale too.
     let _ = fs::remove_dir_all(p.build());
+    let _ = fs::remove_dir_all(p.build_minimal());
     util::run(Command::new("cp").arg("-a").arg(p.pristine()).arg(p.tree()))?;
     util::write(&p.tree_stamp(), want.as_bytes())
 }
@@ -278,35 +318,42 @@ fn configure(p: &Paths, tools: &Tools) -> Result {
         .filter(|f| f.extension().is_some_and(|e| e == "config"))
         .collect();
     frags.sort();
+    configure_in(p, tools, &p.build(), &frags, "config")
+}
+
+/// Configures the build in `out` from `make tinyconfig` plus `frags`, logging
+/// to `<log>.log`, and checks that every requested value was taken.
+fn configure_in(p: &Paths, tools: &Tools, out: &Path, frags: &[PathBuf], log: &str) -> Result {
     let mut h = util::FNV_INIT;
     let mut requested = BTreeMap::new();
-    for f in &frags {
+    for f in frags {
         let text = util::read(f)?;
         h = util::fnv1a(&text, h);
         requested.extend(parse_config(&String::from_utf8_lossy(&text)));
     }
-    let stamp_path = p.build().join(".rstkey-config-stamp");
+    let stamp_path = out.join(".rstkey-config-stamp");
     let stamp = format!("{h:016x}\n");
-    let config = p.build().join(".config");
+    let config = out.join(".config");
     if config.exists() && fs::read_to_string(&stamp_path).unwrap_or_default() == stamp {
         println!("    configuration unchanged");
         return Ok(());
     }
-    fs::create_dir_all(p.build()).map_err(|e| e.to_string())?;
-    let log = p.logs().join("config.log");
-    run_logged(make(p, tools).arg("tinyconfig"), &log, "make tinyconfig")?;
+    fs::create_dir_all(out).map_err(|e| e.to_string())?;
+    let merge_log = p.logs().join(format!("{log}-merge.log"));
+    let log = p.logs().join(format!("{log}.log"));
+    run_logged(make_in(p, tools, out).arg("tinyconfig"), &log, "make tinyconfig")?;
     run_logged(
         Command::new(p.tree().join("scripts/kconfig/merge_config.sh"))
             .current_dir(p.tree())
             .arg("-m")
             .arg("-O")
-            .arg(p.build())
+            .arg(out)
             .arg(&config)
-            .args(&frags),
-        &p.logs().join("config-merge.log"),
+            .args(frags),
+        &merge_log,
         "merge_config.sh",
     )?;
-    run_logged(make(p, tools).arg("olddefconfig"), &log, "make olddefconfig")?;
+    run_logged(make_in(p, tools, out).arg("olddefconfig"), &log, "make olddefconfig")?;
     let got = parse_config(&String::from_utf8_lossy(&util::read(&config)?));
     let mut bad = Vec::new();
     for (k, v) in &requested {
@@ -321,7 +368,7 @@ fn configure(p: &Paths, tools: &Tools) -> Result {
             bad.join("\n  ")
         ));
     }
-    let avail = output(make(p, tools).arg("rustavailable"))?;
+    let avail = output(make_in(p, tools, out).arg("rustavailable"))?;
     if !avail.contains("Rust is available") {
         return Err(format!("make rustavailable: {avail}"));
     }

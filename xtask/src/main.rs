@@ -15,6 +15,7 @@ mod bench;
 mod build;
 mod cpio;
 mod ktap;
+mod lint;
 mod patches;
 mod paths;
 mod scan;

@@ -84,6 +84,11 @@ impl Paths {
         self.cache.join("build")
     }
 
+    /// The output of the minimal configuration's build (see `build::minimal`).
+    pub fn build_minimal(&self) -> PathBuf {
+        self.cache.join("build-minimal")
+    }
+
     /// The modules installed for the guest.
     pub fn staging(&self) -> PathBuf {
         self.cache.join("staging")

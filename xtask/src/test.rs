@@ -82,13 +82,30 @@ pub fn main(args: &[String]) -> Result<u8> {
     }
     let total = Instant::now();
     let mut phases: Vec<(&str, Duration)> = Vec::new();
-    if !no_build {
+    let tools = if no_build {
+        crate::setup::Tools::installed()
+    } else {
         let t = Instant::now();
         let tools = crate::setup::run()?;
         phases.push(("setup", t.elapsed()));
         let t = Instant::now();
         crate::build::run(&tools)?;
         phases.push(("build", t.elapsed()));
+        tools
+    };
+
+    // rustfmt, clippy and rustdoc on the project's files.
+    step("test: lint");
+    let t = Instant::now();
+    let mut lint_cases = crate::lint::test_cases(&tools);
+    phases.push(("lint", t.elapsed()));
+
+    // The production module in the smallest configuration that has it.
+    if !no_build {
+        step("test: minimal configuration");
+        let t = Instant::now();
+        lint_cases.extend(crate::lint::minimal_cases(&tools));
+        phases.push(("minimal build", t.elapsed()));
     }
 
     // The project as a patch series: it must apply and give the overlaid tree.
@@ -106,7 +123,8 @@ pub fn main(args: &[String]) -> Result<u8> {
     })?;
     phases.push(("boot + tests", t.elapsed()));
 
-    let mut cases = series_cases;
+    let mut cases = lint_cases;
+    cases.extend(series_cases);
     let results = out.ctl().join("results");
     let mut files: Vec<_> = fs::read_dir(&results)
         .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect())
