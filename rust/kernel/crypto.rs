@@ -9,6 +9,10 @@
 
 use crate::{
     bindings,
+    error::{
+        from_result,
+        to_result, //
+    },
     prelude::*, //
 };
 use core::ptr::NonNull;
@@ -156,11 +160,89 @@ pub(crate) fn set_names(base: &mut bindings::crypto_alg, name: &CStr, driver: &C
 /// # Safety
 ///
 /// `ptr` must be NULL or point to `len` bytes valid for reads for `'a`.
-#[cfg(any(CONFIG_CRYPTO_SIG = "y", CONFIG_CRYPTO_AKCIPHER = "y"))]
 pub(crate) unsafe fn raw_bytes<'a>(ptr: *const c_void, len: c_uint) -> &'a [u8] {
     if ptr.is_null() || len == 0 {
         return &[];
     }
     // SAFETY: By the safety requirements `ptr` points to `len` readable bytes.
     unsafe { core::slice::from_raw_parts(ptr.cast(), len as usize) }
+}
+
+/// Creates the context of a new transformation with `init` and places it at `ctx`: the body of
+/// the `init` callback of every algorithm type.
+///
+/// # Safety
+///
+/// `ctx` must be the context area of a transformation the crypto API is initializing, with room
+/// and alignment for a `C` (as the algorithm's `cra_ctxsize` and the crypto API's
+/// `CRYPTO_MINALIGN` provide), not initialized yet. If this fails, the crypto API does not call
+/// `exit`.
+pub(crate) unsafe fn init_tfm_ctx<C>(ctx: *mut C, init: fn() -> Result<C>) -> c_int {
+    from_result(|| {
+        let value = init()?;
+        // SAFETY: By the safety requirements `ctx` is valid for writes of a `C`.
+        unsafe { ctx.write(value) };
+        Ok(0)
+    })
+}
+
+/// Drops the context at `ctx` of a transformation being freed: the body of the `exit` callback.
+///
+/// # Safety
+///
+/// `ctx` must have been initialized by [`init_tfm_ctx`] and not be used any more.
+pub(crate) unsafe fn drop_tfm_ctx<C>(ctx: *mut C) {
+    // SAFETY: By the safety requirements `ctx` holds an initialized `C` nothing uses.
+    unsafe { core::ptr::drop_in_place(ctx) };
+}
+
+/// Sets the key of the transformation whose context is at `ctx` with `set`, from the `keylen`
+/// bytes at `key`: the body of the key-setting callbacks.
+///
+/// # Safety
+///
+/// `ctx` must have been initialized by [`init_tfm_ctx`], and the transformation not be used for
+/// anything else meanwhile (the crypto API's users do not set a key concurrently with other
+/// operations); `key` must be NULL or point to `keylen` readable bytes.
+pub(crate) unsafe fn set_tfm_key<C>(
+    ctx: *mut C,
+    key: *const c_void,
+    keylen: c_uint,
+    set: fn(&mut C, &[u8]) -> Result,
+) -> c_int {
+    from_result(|| {
+        // SAFETY: By the safety requirements the context is initialized and only used here.
+        let ctx = unsafe { &mut *ctx };
+        // SAFETY: By the safety requirements `key` holds `keylen` bytes.
+        let key = unsafe { raw_bytes(key, keylen) };
+        set(ctx, key)?;
+        Ok(0)
+    })
+}
+
+/// Places `alg` at `slot`, registers it with `register`, and waits for the self-test of the
+/// crypto API on it, which holds a reference to the algorithm: the lookup of `driver_name` with
+/// `type_` and `mask` returns when the test is done, so that the registration can be dropped
+/// right away. The result of the self-test does not matter here: the crypto API does not hand out
+/// an algorithm that failed it.
+///
+/// # Safety
+///
+/// `slot` must be valid for writes and stay pinned and valid until it is unregistered, if this
+/// succeeds; `register` must be the registration function of the algorithm type of `A`.
+pub(crate) unsafe fn register_alg<A>(
+    slot: *mut A,
+    alg: A,
+    register: unsafe extern "C" fn(*mut A) -> c_int,
+    driver_name: &CStr,
+    type_: u32,
+    mask: u32,
+) -> Result {
+    // SAFETY: `slot` is valid for writes by the safety requirements.
+    unsafe { slot.write(alg) };
+    // SAFETY: `slot` is initialized, and stays pinned and valid until it is unregistered.
+    to_result(unsafe { register(slot) })?;
+    // SAFETY: `driver_name` is a valid C string.
+    unsafe { bindings::crypto_has_alg(driver_name.as_char_ptr(), type_, mask) };
+    Ok(())
 }

@@ -155,13 +155,9 @@ impl<T: AkcipherAlgorithm> Adapter<T> {
     ///
     /// Called by the crypto API with a new transformation of `T`.
     unsafe extern "C" fn init_callback(tfm: *mut bindings::crypto_akcipher) -> c_int {
-        from_result(|| {
-            let ctx = T::init()?;
-            // SAFETY: The context area has `size_of::<T::Context>()` bytes, aligned enough
-            // (checked in `alg`), not initialized yet; `exit` is not called if this fails.
-            unsafe { Self::ctx(tfm).write(ctx) };
-            Ok(0)
-        })
+        // SAFETY: The context area has `size_of::<T::Context>()` bytes, aligned enough (checked
+        // in `alg`), and is not initialized yet.
+        unsafe { super::init_tfm_ctx(Self::ctx(tfm), T::init) }
     }
 
     /// # Safety
@@ -169,30 +165,7 @@ impl<T: AkcipherAlgorithm> Adapter<T> {
     /// Called by the crypto API with a transformation of `T` being freed.
     unsafe extern "C" fn exit_callback(tfm: *mut bindings::crypto_akcipher) {
         // SAFETY: `init_callback` initialized the context, which is not used any more.
-        unsafe { core::ptr::drop_in_place(Self::ctx(tfm)) };
-    }
-
-    /// Sets the key of `tfm` with `set`.
-    ///
-    /// # Safety
-    ///
-    /// `tfm` must be a transformation of `T` whose context was initialized, and `key` must hold
-    /// `keylen` bytes.
-    unsafe fn set_key(
-        tfm: *mut bindings::crypto_akcipher,
-        key: *const c_void,
-        keylen: c_uint,
-        set: fn(&mut T::Context, &[u8]) -> Result,
-    ) -> c_int {
-        from_result(|| {
-            // SAFETY: The context was initialized; keys are not set concurrently with other
-            // operations.
-            let ctx = unsafe { &mut *Self::ctx(tfm) };
-            // SAFETY: `key` holds `keylen` bytes.
-            let key = unsafe { super::raw_bytes(key, keylen) };
-            set(ctx, key)?;
-            Ok(0)
-        })
+        unsafe { super::drop_tfm_ctx(Self::ctx(tfm)) };
     }
 
     /// # Safety
@@ -203,8 +176,9 @@ impl<T: AkcipherAlgorithm> Adapter<T> {
         key: *const c_void,
         keylen: c_uint,
     ) -> c_int {
-        // SAFETY: By the safety requirements.
-        unsafe { Self::set_key(tfm, key, keylen, T::set_pub_key) }
+        // SAFETY: The context was initialized; keys are not set concurrently with other
+        // operations; `key` holds `keylen` bytes.
+        unsafe { super::set_tfm_key(Self::ctx(tfm), key, keylen, T::set_pub_key) }
     }
 
     /// # Safety
@@ -215,8 +189,8 @@ impl<T: AkcipherAlgorithm> Adapter<T> {
         key: *const c_void,
         keylen: c_uint,
     ) -> c_int {
-        // SAFETY: By the safety requirements.
-        unsafe { Self::set_key(tfm, key, keylen, T::set_priv_key) }
+        // SAFETY: As for `set_pub_key_callback`.
+        unsafe { super::set_tfm_key(Self::ctx(tfm), key, keylen, T::set_priv_key) }
     }
 
     /// # Safety
@@ -330,15 +304,19 @@ impl<T: AkcipherAlgorithm> Registration<T> {
         try_pin_init!(Self {
             alg <- Opaque::try_ffi_init(move |slot: *mut bindings::akcipher_alg| {
                 let alg = Adapter::<T>::alg(module)?;
-                // SAFETY: `slot` is valid for writes.
-                unsafe { slot.write(alg) };
                 // INVARIANT: `alg` is registered once the initialization succeeds.
-                // SAFETY: `slot` is initialized and pinned; `drop` unregisters it.
-                to_result(unsafe { bindings::crypto_register_akcipher(slot) })?;
-                // Wait for the self-test, which holds a reference to the algorithm.
-                // SAFETY: `T::DRIVER_NAME` is a valid C string.
-                unsafe { bindings::crypto_has_alg(T::DRIVER_NAME.as_char_ptr(), 0, 0) };
-                Ok::<(), Error>(())
+                // SAFETY: `slot` is valid for writes, pinned, and stays valid until `drop`
+                // unregisters it.
+                unsafe {
+                    super::register_alg(
+                        slot,
+                        alg,
+                        bindings::crypto_register_akcipher,
+                        T::DRIVER_NAME,
+                        0,
+                        0,
+                    )
+                }
             }),
             _t: PhantomData,
         })

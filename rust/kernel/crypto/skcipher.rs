@@ -27,7 +27,6 @@ use crate::{
     bindings,
     error::{
         from_result,
-        to_result,
         VTABLE_DEFAULT_ERROR, //
     },
     prelude::*,
@@ -268,18 +267,14 @@ impl<T: Algorithm> Adapter<T> {
     ///
     /// Called by the crypto API with a new transformation of the algorithm `T`.
     unsafe extern "C" fn init_callback(tfm: *mut bindings::crypto_skcipher) -> c_int {
-        from_result(|| {
-            // CAST: `alg()` checked that the size fits in a `u32`.
-            let reqsize = size_of::<T::RequestContext>() as u32;
-            // SAFETY: `tfm` is a new transformation, not used for requests yet.
-            unsafe { bindings::crypto_skcipher_set_reqsize(tfm, reqsize) };
-            let ctx = T::init()?;
-            // SAFETY: The context area of `tfm` has `size_of::<T::Context>()` bytes (see
-            // `Registration::new`), is aligned enough for it (checked there) and is not
-            // initialized yet. If `init` fails, the crypto API does not call `exit`.
-            unsafe { Self::ctx(tfm).write(ctx) };
-            Ok(0)
-        })
+        // CAST: `alg()` checked that the size fits in a `u32`.
+        let reqsize = size_of::<T::RequestContext>() as u32;
+        // SAFETY: `tfm` is a new transformation, not used for requests yet.
+        unsafe { bindings::crypto_skcipher_set_reqsize(tfm, reqsize) };
+        // SAFETY: The context area of `tfm` has `size_of::<T::Context>()` bytes (see
+        // `Registration::new`), is aligned enough for it (checked in `alg()`) and is not
+        // initialized yet.
+        unsafe { super::init_tfm_ctx(Self::ctx(tfm), T::init) }
     }
 
     /// The `exit` callback.
@@ -290,7 +285,7 @@ impl<T: Algorithm> Adapter<T> {
     /// succeeded, which is being freed.
     unsafe extern "C" fn exit_callback(tfm: *mut bindings::crypto_skcipher) {
         // SAFETY: `init_callback` initialized the context, and it is not used any more.
-        unsafe { core::ptr::drop_in_place(Self::ctx(tfm)) };
+        unsafe { super::drop_tfm_ctx(Self::ctx(tfm)) };
     }
 
     /// The `setkey` callback.
@@ -304,19 +299,10 @@ impl<T: Algorithm> Adapter<T> {
         key: *const u8,
         keylen: c_uint,
     ) -> c_int {
-        from_result(|| {
-            let key = if keylen == 0 || key.is_null() {
-                &[]
-            } else {
-                // SAFETY: The crypto API passes `keylen` readable bytes at `key`.
-                unsafe { core::slice::from_raw_parts(key, keylen as usize) }
-            };
-            // SAFETY: The context was initialized by `init_callback`. The users of a
-            // transformation do not set its key concurrently with other operations on it.
-            let ctx = unsafe { &mut *Self::ctx(tfm) };
-            T::setkey(ctx, key)?;
-            Ok(0)
-        })
+        // SAFETY: The context was initialized by `init_callback`. The users of a transformation
+        // do not set its key concurrently with other operations on it. The crypto API passes
+        // `keylen` readable bytes at `key`.
+        unsafe { super::set_tfm_key(Self::ctx(tfm), key.cast(), keylen, T::setkey) }
     }
 
     /// Runs `op` on a request.
@@ -550,23 +536,21 @@ impl<T: Algorithm> Registration<T> {
         try_pin_init!(Self {
             alg <- Opaque::try_ffi_init(move |slot: *mut bindings::skcipher_alg| {
                 let alg = Adapter::<T>::alg(module)?;
-                // SAFETY: `slot` is valid for writes.
-                unsafe { slot.write(alg) };
-                // INVARIANT: `alg` is registered once the initialization succeeds.
-                // SAFETY: `slot` is initialized and pinned, it stays valid until `drop`
-                // unregisters it.
-                to_result(unsafe { bindings::crypto_register_skcipher(slot) })?;
-
-                // Wait for the self-test the crypto API runs on a new algorithm, which holds a
-                // reference to it: the lookup returns when the test is done. This way the
-                // registration can be dropped right away. The result of the self-test does not
-                // matter here, the crypto API does not hand out a failed algorithm.
+                // An internal algorithm is found only by a lookup that asks for one.
                 let internal = T::FLAGS & bindings::CRYPTO_ALG_INTERNAL;
-                // SAFETY: `T::DRIVER_NAME` is a valid C string.
+                // INVARIANT: `alg` is registered once the initialization succeeds.
+                // SAFETY: `slot` is valid for writes, pinned, and stays valid until `drop`
+                // unregisters it.
                 unsafe {
-                    bindings::crypto_has_skcipher(T::DRIVER_NAME.as_char_ptr(), internal, internal)
-                };
-                Ok::<(), Error>(())
+                    super::register_alg(
+                        slot,
+                        alg,
+                        bindings::crypto_register_skcipher,
+                        T::DRIVER_NAME,
+                        internal,
+                        internal,
+                    )
+                }
             }),
             _t: PhantomData,
         })
