@@ -310,16 +310,6 @@ impl VirtioEngine {
         answer
     }
 
-    /// Returns the destination of `answer` if the device wrote all `len` bytes of it (and the
-    /// status byte), [`EIO`] otherwise.
-    fn whole_output(answer: Answer, len: usize) -> Result<KVec<u8>> {
-        let written = usize::try_from(answer.len).map_err(|_| EIO)?;
-        if written != len + 1 || answer.dst.len() != len {
-            return Err(EIO);
-        }
-        Ok(answer.dst)
-    }
-
     /// Returns the data queue for the next request.
     fn data_queue(&self) -> usize {
         self.next_queue

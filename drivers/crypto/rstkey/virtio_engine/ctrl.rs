@@ -2,16 +2,10 @@
 
 //! The control queue: sessions are created and destroyed there, one request at a time.
 
-use super::request::{
-    status_to_result, //
-    Answer,
-    Mapped,
-    Op,
-};
+use super::request::{Answer, Mapped, Op};
 use super::wire::{
     DestroySession,
-    InHdr,
-    SessionInput, //
+    InHdr, //
 };
 use super::VirtioEngine;
 use crate::{
@@ -72,14 +66,9 @@ impl VirtioEngine {
         }));
         drop(mapping);
         drop(state);
-        let answer = answer?;
-        status_to_result(answer.status)?;
-        // CAST: The size of `SessionInput` fits in a `u32`.
-        if answer.len < core::mem::size_of::<SessionInput>() as u32 {
-            return Err(EIO);
-        }
+        let id = answer?.session()?;
         self.stats.open_sessions.add(1u64, Relaxed);
-        Ok(SessionId(answer.session_id))
+        Ok(SessionId(id))
     }
 
     /// Destroys a session with the request `req` and counts it as gone.
@@ -88,10 +77,7 @@ impl VirtioEngine {
             req,
             status: InHdr::new(),
         })?;
-        status_to_result(answer.status)?;
-        if answer.len < 1 {
-            return Err(EIO);
-        }
+        answer.status_only()?;
         self.stats.open_sessions.fetch_sub(1u64, Relaxed);
         Ok(())
     }

@@ -146,7 +146,7 @@ impl Engine for VirtioEngine {
         let answer = self.akcipher_op(id, AkcipherOp::Sign, input, &[], key_bytes)?;
         // QEMU 7.2 writes one byte less when the signature's first byte is zero, and loses its
         // last byte: refuse that signature.
-        Self::whole_output(answer, key_bytes)
+        answer.whole_output(key_bytes)
     }
 
     fn rsa_verify(
@@ -177,7 +177,7 @@ impl Engine for VirtioEngine {
                 &[],
                 key_bytes,
             )?;
-            if let Ok(cipher) = Self::whole_output(answer, key_bytes) {
+            if let Ok(cipher) = answer.whole_output(key_bytes) {
                 return Ok(cipher);
             }
         }
@@ -196,13 +196,7 @@ impl Engine for VirtioEngine {
             cipher.len(),
         )?;
         // The device wrote the plaintext and the status byte.
-        let plain_len = usize::try_from(answer.len.checked_sub(1).ok_or(EIO)?).map_err(|_| EIO)?;
-        let mut plain = answer.dst;
-        if plain_len > plain.len() {
-            return Err(EIO);
-        }
-        plain.truncate(plain_len);
-        Ok(plain)
+        answer.variable_output()
     }
 
     fn submit_cipher(
