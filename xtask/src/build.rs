@@ -16,7 +16,7 @@
 //! timestamps stay meaningful and rebuilds are incremental. Files the overlay
 //! wrote before but no longer provides are restored from the pristine tree.
 
-use crate::paths::Paths;
+use crate::paths::{Kernel, Paths};
 use crate::setup::Tools;
 use crate::util::{self, fmt_dur, output, run_logged, step, Result};
 use std::collections::BTreeMap;
@@ -57,9 +57,20 @@ pub fn make_in(p: &Paths, tools: &Tools, out: &Path) -> Command {
     cmd
 }
 
-/// Builds bzImage and modules and installs the modules for the guest.
+/// Builds bzImage and modules of the test kernel and installs the modules
+/// for the guest.
 pub fn run(tools: &Tools) -> Result {
-    let p = Paths::get();
+    run_kernel(tools, Kernel::Test)
+}
+
+/// Builds bzImage and modules of `kernel` and installs its modules for the
+/// guest.
+pub fn run_kernel(tools: &Tools, kernel: Kernel) -> Result {
+    let p = Paths::get().for_kernel(kernel);
+    let log_name = match kernel {
+        Kernel::Test => "build",
+        Kernel::Debug => "build-debug",
+    };
     let start = Instant::now();
     // One build at a time per cache: the tree and the output are shared.
     fs::create_dir_all(&p.cache).map_err(|e| format!("{}: {e}", p.cache.display()))?;
@@ -75,7 +86,10 @@ pub fn run(tools: &Tools) -> Result {
     println!("    {changed} file(s) of the tree updated");
     step("build: configuration");
     configure(&p, tools)?;
-    step("build: bzImage and modules");
+    step(match kernel {
+        Kernel::Test => "build: bzImage and modules",
+        Kernel::Debug => "build: bzImage and modules of the debug kernel",
+    });
     let t = Instant::now();
     let jobs = std::thread::available_parallelism().map_or(2, |n| n.get());
     run_logged(
@@ -84,7 +98,7 @@ pub fn run(tools: &Tools) -> Result {
             .arg(format!("-j{jobs}"))
             .arg("CLIPPY=1")
             .args(["bzImage", "modules"]),
-        &p.logs().join("build.log"),
+        &p.logs().join(format!("{log_name}.log")),
         "make bzImage modules",
     )?;
     println!("    compiled in {}", fmt_dur(t.elapsed()));
@@ -95,7 +109,7 @@ pub fn run(tools: &Tools) -> Result {
             .arg(format!("INSTALL_MOD_PATH={}", staging.display()))
             .arg("INSTALL_MOD_STRIP=1")
             .arg("modules_install"),
-        &p.logs().join("modules_install.log"),
+        &p.logs().join(format!("{log_name}-modules_install.log")),
         "make modules_install",
     )?;
     println!("    build done in {}", fmt_dur(start.elapsed()));
@@ -145,6 +159,7 @@ fn prepare_tree(p: &Paths) -> Result {
     // A new tree means new sources: the old build output is stale too.
     let _ = fs::remove_dir_all(p.build());
     let _ = fs::remove_dir_all(p.build_minimal());
+    let _ = fs::remove_dir_all(Paths::get().for_kernel(Kernel::Debug).build());
     util::run(Command::new("cp").arg("-a").arg(p.pristine()).arg(p.tree()))?;
     util::write(&p.tree_stamp(), want.as_bytes())
 }
@@ -318,7 +333,14 @@ fn configure(p: &Paths, tools: &Tools) -> Result {
         .filter(|f| f.extension().is_some_and(|e| e == "config"))
         .collect();
     frags.sort();
-    configure_in(p, tools, &p.build(), &frags, "config")
+    let log = match p.kernel {
+        Kernel::Test => "config",
+        Kernel::Debug => {
+            frags.push(p.repo.join("configs/debug/debug.config"));
+            "config-debug"
+        }
+    };
+    configure_in(p, tools, &p.build(), &frags, log)
 }
 
 /// Configures the build in `out` from `make tinyconfig` plus `frags`, logging

@@ -31,7 +31,8 @@ usage: cargo xtask <command> [options]
 
 commands:
   setup                 install packages, bindgen and the Linux 7.3 source (idempotent)
-  build                 apply the overlay and build bzImage + modules (incremental)
+  build [--debug]       apply the overlay and build bzImage + modules (incremental);
+                        --debug: the debug kernel (configs/debug/debug.config on top)
   vm [options]          boot the build in QEMU (setup and build first)
       --exec CMD        run CMD as root in the guest, stream its output, exit with its status
       --share DIR       make host DIR readable and writable in the guest at /mnt/share
@@ -61,10 +62,17 @@ fn main() -> ExitCode {
     let rest = &args[1..];
     let result = match cmd.as_str() {
         "setup" => no_args(rest).and_then(|()| setup::run().map(|_| 0)),
-        "build" => no_args(rest).and_then(|()| {
-            let tools = setup::run()?;
-            build::run(&tools).map(|_| 0)
-        }),
+        "build" => {
+            let kernel = match rest {
+                [] => Ok(paths::Kernel::Test),
+                [d] if d == "--debug" => Ok(paths::Kernel::Debug),
+                _ => no_args(rest).map(|()| paths::Kernel::Test),
+            };
+            kernel.and_then(|kernel| {
+                let tools = setup::run()?;
+                build::run_kernel(&tools, kernel).map(|_| 0)
+            })
+        }
         "vm" => vm::main(rest),
         "test" => test::main(rest),
         "bench" => bench::main(rest),

@@ -18,12 +18,26 @@
 
 use std::path::PathBuf;
 
+/// Which x86 kernel a build, its modules and a boot are of.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Kernel {
+    /// The test kernel, from `configs/*.config`.
+    #[default]
+    Test,
+    /// The debug kernel: the test kernel plus `configs/debug/debug.config`
+    /// (KASAN, lockdep, DMA and scatterlist debugging...), for the
+    /// reliability lane of `test`.
+    Debug,
+}
+
 /// All paths the host tool uses.
 pub struct Paths {
     /// The repository root.
     pub repo: PathBuf,
     /// The cache root.
     pub cache: PathBuf,
+    /// The kernel that `build()`, `staging()` and `bzimage()` are of.
+    pub kernel: Kernel,
 }
 
 impl Paths {
@@ -36,7 +50,16 @@ impl Paths {
         let cache = std::env::var_os("RSTKEY_CACHE")
             .map(PathBuf::from)
             .unwrap_or_else(|| PathBuf::from("/var/cache/rstkey"));
-        Paths { repo, cache }
+        Paths {
+            repo,
+            cache,
+            kernel: Kernel::Test,
+        }
+    }
+
+    /// The same paths, for the build, modules and image of `kernel`.
+    pub fn for_kernel(self, kernel: Kernel) -> Self {
+        Paths { kernel, ..self }
     }
 
     /// Downloaded packages.
@@ -81,7 +104,10 @@ impl Paths {
 
     /// The kernel build output directory.
     pub fn build(&self) -> PathBuf {
-        self.cache.join("build")
+        match self.kernel {
+            Kernel::Test => self.cache.join("build"),
+            Kernel::Debug => self.cache.join("build-debug"),
+        }
     }
 
     /// The output of the minimal configuration's build (see `build::minimal`).
@@ -91,7 +117,10 @@ impl Paths {
 
     /// The modules installed for the guest.
     pub fn staging(&self) -> PathBuf {
-        self.cache.join("staging")
+        match self.kernel {
+            Kernel::Test => self.cache.join("staging"),
+            Kernel::Debug => self.cache.join("staging-debug"),
+        }
     }
 
     /// Logs of long steps.

@@ -14,7 +14,7 @@
 //! kmemleak reports and crypto self-test failures; any of them fails the run.
 
 use crate::cpio::Archive;
-use crate::paths::Paths;
+use crate::paths::{Kernel, Paths};
 use crate::util::{self, fmt_dur, output, step, Result};
 use std::fs;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -72,6 +72,8 @@ pub struct Opts {
     /// Write `host-cpu.log` in the run directory: every line of the command's output, as it
     /// arrives, after the host's CPU time of the QEMU process so far (see [`CpuStamp`]).
     pub host_cpu: bool,
+    /// The kernel to boot.
+    pub kernel: Kernel,
 }
 
 /// The host's clock and the CPU time of the QEMU process when a line of output arrived.
@@ -378,6 +380,11 @@ pub fn log_problems(log: &str) -> Vec<String> {
             || l.contains("general protection fault")
             || l.contains("Call Trace:")
             || l.contains("UBSAN:")
+            || l.contains("KASAN:")
+            || l.contains("KFENCE:")
+            || l.contains("ODEBUG:")
+            || l.contains("possible circular locking")
+            || l.contains("inconsistent lock state")
             || l.contains("panicked at")
             || l.contains("suspected memory leak")
             || (l.contains("alg: ") && (l.contains("failed") || l.contains("error")))
@@ -397,7 +404,7 @@ pub fn log_problems(log: &str) -> Vec<String> {
 
 /// Boots the current build once.
 pub fn boot(opts: &Opts) -> Result<Outcome> {
-    let p = Paths::get();
+    let p = Paths::get().for_kernel(opts.kernel);
     let bz = p.bzimage();
     if !bz.exists() {
         return Err("no bzImage: run `cargo xtask build`".into());
