@@ -18,8 +18,15 @@ use kernel::{
     prelude::*,
     sync::{
         atomic::Relaxed, //
+    },
+    time::{
+        delay::fsleep,
+        Delta, //
     }, //
 };
+
+/// How many times a session destroy is tried when memory is short.
+const DESTROY_TRIES: u32 = 100;
 
 /// The state of the control queue's sender side.
 pub(super) struct CtrlState {
@@ -71,12 +78,25 @@ impl VirtioEngine {
         Ok(SessionId(id))
     }
 
-    /// Destroys a session with the request `req` and counts it as gone.
-    pub(super) fn destroy_session(&self, req: DestroySession) -> Result {
-        let answer = self.ctrl_request(Op::DestroySession {
-            req,
-            status: InHdr::new(),
-        })?;
+    /// Destroys a session with the request `make` returns and counts it as gone.
+    ///
+    /// A destroy that is never sent leaves the session open on the device for good, so one that
+    /// fails for lack of memory is tried again, up to [`DESTROY_TRIES`] times, a millisecond
+    /// apart, as a `__GFP_NOFAIL` allocation would retry.
+    pub(super) fn destroy_session(&self, make: impl Fn() -> DestroySession) -> Result {
+        let mut tries = 1;
+        let answer = loop {
+            match self.ctrl_request(Op::DestroySession {
+                req: make(),
+                status: InHdr::new(),
+            }) {
+                Err(e) if e == ENOMEM && tries < DESTROY_TRIES => {
+                    tries += 1;
+                    fsleep(Delta::from_millis(1));
+                }
+                answer => break answer?,
+            }
+        };
         answer.status_only()?;
         self.stats.open_sessions.fetch_sub(1u64, Relaxed);
         Ok(())

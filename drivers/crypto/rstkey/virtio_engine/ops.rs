@@ -95,7 +95,7 @@ impl Engine for VirtioEngine {
     }
 
     fn destroy_cipher_session(&self, id: SessionId) -> Result {
-        self.destroy_session(DestroySession::cipher(id.0))
+        self.destroy_session(|| DestroySession::cipher(id.0))
     }
 
     fn create_rsa_session(
@@ -130,7 +130,7 @@ impl Engine for VirtioEngine {
     }
 
     fn destroy_rsa_session(&self, id: SessionId) -> Result {
-        self.destroy_session(DestroySession::akcipher(id.0))
+        self.destroy_session(|| DestroySession::akcipher(id.0))
     }
 
     fn rsa_sign(
