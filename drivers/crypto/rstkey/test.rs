@@ -8,7 +8,7 @@
 //! is compiled into a production module, and the data path has no test hook without it.
 //!
 //! - per device, in `rstkey/<device>/`: [`selftest`], [`crypto`] and [`rsassa`];
-//! - for the module, in `rstkey/`: [`bench`] and `engines`, the number of engines the
+//! - for the module, in `rstkey/`: [`bench`], [`load`] and `engines`, the number of engines the
 //!   algorithms can pick.
 
 use kernel::{
@@ -22,6 +22,7 @@ use crate::vcrypto::DebugData;
 pub(crate) mod bench;
 pub(crate) mod cmd;
 pub(crate) mod crypto;
+pub(crate) mod load;
 pub(crate) mod rsassa;
 pub(crate) mod selftest;
 
@@ -70,6 +71,8 @@ impl DeviceFiles {
 pub(crate) struct ModuleFiles {
     /// `bench`.
     _bench: Pin<KBox<debugfs::File<bench::Bench>>>,
+    /// `load`.
+    _load: Pin<KBox<debugfs::File<load::Load>>>,
     /// `engines`.
     _engines: Pin<KBox<debugfs::File<Engines>>>,
 }
@@ -82,6 +85,7 @@ impl ModuleFiles {
                 root.read_write_file(c"bench", bench::Bench::new()),
                 GFP_KERNEL,
             )?,
+            _load: KBox::pin_init(root.read_write_file(c"load", load::Load::new()), GFP_KERNEL)?,
             _engines: KBox::pin_init(
                 root.read_only_file(c"engines", Ok::<_, Error>(Engines)),
                 GFP_KERNEL,
