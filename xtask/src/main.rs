@@ -37,6 +37,7 @@ commands:
       --exec CMD        run CMD as root in the guest, stream its output, exit with its status
       --share DIR       make host DIR readable and writable in the guest at /mnt/share
       --no-build        boot what was built last, without setup and build
+      --debug           boot the debug kernel (built with `build --debug`)
       --timeout SECS    kill the guest after SECS seconds (default: none for a shell, 1800 with --exec)
   test [options]        setup + build + boot + run all suites, print `N passed, N failed`
       --no-build        test what was built last
