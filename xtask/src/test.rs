@@ -4,13 +4,16 @@
 //!
 //! One boot runs `/usr/share/rstkey/run-tests` (from `tests/guest/`), which
 //! saves the KTAP of every KUnit suite (Rust doctests included) from debugfs
-//! and the KTAP of every guest test into the control share. The host parses
+//! and the KTAP of every guest test into the control share. The reliability
+//! lane does the same in the debug kernel (KASAN, lockdep, DMA-API and
+//! scatterlist debugging...), its cases prefixed with `debug.`. The host parses
 //! them all, adds its own checks (the kernel log of the boot is clean, the
 //! project as a patch series applies, gives the overlaid tree and passes
 //! checkpatch, see `patches`), and prints one line: `N passed, N failed`
 //! (`, N skipped` when there are any).
 
 use crate::ktap::{self, Outcome as Res};
+use crate::paths::Kernel;
 use crate::util::{fmt_dur, step, Result};
 use crate::vm;
 use std::fs;
@@ -71,12 +74,78 @@ fn fault_boot() -> Result<Vec<ktap::Case>> {
     Ok(cases)
 }
 
-/// `cargo xtask test [--no-build]`.
+/// What a boot that ran every suite gave.
+struct SuiteBoot {
+    /// Its test cases, named with the lane's prefix.
+    cases: Vec<ktap::Case>,
+    /// The boot.
+    out: vm::Outcome,
+}
+
+/// Boots `kernel`, runs every suite (`run-tests`), parses their KTAP and adds the host's checks
+/// of the boot; prefixes every case name with `prefix`.
+fn suite_boot(kernel: Kernel, prefix: &str, env: &[(String, String)]) -> Result<SuiteBoot> {
+    let out = vm::boot(&vm::Opts {
+        exec: Some("/usr/share/rstkey/run-tests /mnt/ctl/results".into()),
+        timeout: Some(Duration::from_secs(3600)),
+        kernel,
+        env: env.to_vec(),
+        ..Default::default()
+    })?;
+    let mut cases = Vec::new();
+    let results = out.ctl().join("results");
+    let mut files: Vec<_> = fs::read_dir(&results)
+        .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect())
+        .unwrap_or_default();
+    files.retain(|f| f.extension().is_some_and(|e| e == "ktap"));
+    files.sort();
+    for f in &files {
+        let stem = f
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let text = fs::read_to_string(f).unwrap_or_default();
+        let r = ktap::parse(&text, &format!("{prefix}{stem}"));
+        let (p, fl, s) = r.counts();
+        println!("    {prefix}{stem}: {p} passed, {fl} failed, {s} skipped");
+        if r.cases.is_empty() {
+            cases.push(ktap::Case {
+                name: format!("{prefix}{stem}.reported-results"),
+                outcome: Res::Fail,
+            });
+        }
+        cases.extend(r.cases);
+    }
+    let host = |name: &str, ok: bool| ktap::Case {
+        name: format!("{prefix}host.{name}"),
+        outcome: if ok { Res::Pass } else { Res::Fail },
+    };
+    cases.push(host("guest-exited-zero", out.rc == Some(0)));
+    cases.push(host("suites-reported", !files.is_empty()));
+    cases.push(host("kernel-log-clean", out.problems.is_empty()));
+    if !out.problems.is_empty() {
+        vm::report_problems(&out);
+    }
+    Ok(SuiteBoot { cases, out })
+}
+
+/// `cargo xtask test [--no-build] [--no-debug] [--soak SECS]`.
 pub fn main(args: &[String]) -> Result<u8> {
     let mut no_build = false;
-    for a in args {
+    let mut debug = true;
+    let mut env = Vec::new();
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
         match a.as_str() {
             "--no-build" => no_build = true,
+            "--no-debug" => debug = false,
+            "--soak" => {
+                let secs: u64 = it
+                    .next()
+                    .and_then(|s| s.parse().ok())
+                    .ok_or("--soak needs a number of seconds")?;
+                env.push(("RSTKEY_SOAK_SECS".to_owned(), secs.to_string()));
+            }
             other => return Err(format!("test: unknown option `{other}`")),
         }
     }
@@ -116,47 +185,17 @@ pub fn main(args: &[String]) -> Result<u8> {
 
     step("test: boot and run the suites");
     let t = Instant::now();
-    let out = vm::boot(&vm::Opts {
-        exec: Some("/usr/share/rstkey/run-tests /mnt/ctl/results".into()),
-        timeout: Some(Duration::from_secs(2400)),
-        ..Default::default()
-    })?;
+    let main_boot = suite_boot(Kernel::Test, "", &env)?;
     phases.push(("boot + tests", t.elapsed()));
 
     let mut cases = lint_cases;
     cases.extend(series_cases);
-    let results = out.ctl().join("results");
-    let mut files: Vec<_> = fs::read_dir(&results)
-        .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect())
-        .unwrap_or_default();
-    files.retain(|f| f.extension().is_some_and(|e| e == "ktap"));
-    files.sort();
-    for f in &files {
-        let stem = f
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let text = fs::read_to_string(f).unwrap_or_default();
-        let r = ktap::parse(&text, &stem);
-        let (p, fl, s) = r.counts();
-        println!("    {stem}: {p} passed, {fl} failed, {s} skipped");
-        if r.cases.is_empty() {
-            cases.push(ktap::Case {
-                name: format!("{stem}.reported-results"),
-                outcome: Res::Fail,
-            });
-        }
-        cases.extend(r.cases);
-    }
-
-    // Host checks of the boot itself.
+    cases.extend(main_boot.cases);
+    let out = main_boot.out;
     let host = |name: &str, ok: bool| ktap::Case {
         name: format!("host.{name}"),
         outcome: if ok { Res::Pass } else { Res::Fail },
     };
-    cases.push(host("guest-exited-zero", out.rc == Some(0)));
-    cases.push(host("suites-reported", !files.is_empty()));
-    cases.push(host("kernel-log-clean", out.problems.is_empty()));
 
     // Only the secure world maps restricted memory.
     let violations = crate::scan::scan(&crate::paths::Paths::get().repo)?;
@@ -164,9 +203,6 @@ pub fn main(args: &[String]) -> Result<u8> {
         println!("    source scan: {}:{}: `{}` in: {}", v.file, v.line, v.token, v.text);
     }
     cases.push(host("source-scan-no-cpu-mapping-outside-secure-world", violations.is_empty()));
-    if !out.problems.is_empty() {
-        vm::report_problems(&out);
-    }
 
     // The deliberate fault, in a boot of its own.
     step("test: boot for the deliberate fault");
@@ -174,17 +210,36 @@ pub fn main(args: &[String]) -> Result<u8> {
     cases.extend(fault_boot()?);
     phases.push(("fault boot", t.elapsed()));
 
+    // The reliability lane: every suite again, under the debug kernel's checkers.
+    let mut debug_out = None;
+    if debug {
+        if !no_build {
+            step("test: debug kernel");
+            let t = Instant::now();
+            crate::build::run_kernel(&tools, Kernel::Debug)?;
+            phases.push(("debug build", t.elapsed()));
+        }
+        step("test: boot the debug kernel and run the suites");
+        let t = Instant::now();
+        let b = suite_boot(Kernel::Debug, "debug.", &env)?;
+        phases.push(("debug boot + tests", t.elapsed()));
+        cases.extend(b.cases);
+        debug_out = Some(b.out);
+    }
+
     let failed: Vec<&ktap::Case> = cases.iter().filter(|c| c.outcome == Res::Fail).collect();
     if !failed.is_empty() {
         println!("failed tests:");
         for c in &failed {
             println!("    {}", c.name);
         }
-        println!(
-            "    (results: {}, console: {})",
-            results.display(),
-            out.console_log().display()
-        );
+        for o in std::iter::once(&out).chain(debug_out.as_ref()) {
+            println!(
+                "    (results: {}, console: {})",
+                o.ctl().join("results").display(),
+                o.console_log().display()
+            );
+        }
     }
     phases.push(("total", total.elapsed()));
     let times: Vec<String> = phases
