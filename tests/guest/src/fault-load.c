@@ -25,7 +25,10 @@
  * the test is done); FAULT_LOAD_FIRST=K starts with kind K, so that
  * several processes do different things at the same time;
  * FAULT_LOAD_NO_SW=1 leaves out the secure world's commands (their test
- * file keeps one result, for one process at a time).
+ * file keeps one result, for one process at a time), and FAULT_LOAD_TAG=1
+ * tags the cipher commands, for several processes at once (the file then
+ * returns more than a page: alone, leave it out, so that reading the file
+ * under allocation failures does not need vmalloc()).
  *
  * Output, one line per operation kind:
  *   <kind> ok=<n> err=<n> enomem=<n> wrong=<n> [errno <e>=<n>...]
@@ -84,6 +87,7 @@ static struct buf digest[3], sig[3], p8, rsa_ct, rsa_pt;
 static char unwrap_cmd[512], unwrap_want[320];
 static char import_cmd[320], import_want[320];
 static const char *fx, *crypto_file;
+static int tagged;
 static const char *const sw_cmd = "/sys/kernel/debug/rstkey_sw_test/cmd";
 
 static void on_alarm(int sig_no)
@@ -215,9 +219,10 @@ static int cbc_op(const struct cbc_vec *v, int encrypt, unsigned char *out)
 	size_t i;
 	int e;
 
-	/* Tagged: other processes may use the file at the same time. */
-	p += sprintf(p, "@%d cbc-aes-rstkey %s ", (int)getpid(),
-		     encrypt ? "enc" : "dec");
+	/* Tagged when other processes use the file at the same time. */
+	if (tagged)
+		p += sprintf(p, "@%d ", (int)getpid());
+	p += sprintf(p, "cbc-aes-rstkey %s ", encrypt ? "enc" : "dec");
 	to_hex(p, &v->key);
 	p += strlen(p);
 	*p++ = ' ';
@@ -228,9 +233,15 @@ static int cbc_op(const struct cbc_vec *v, int encrypt, unsigned char *out)
 	e = file_cmd(crypto_file, cmd, res, sizeof(res), 0);
 	if (e)
 		return e;
-	/* This process's result line: "@<pid> crypto: ...". */
-	snprintf(want, sizeof(want), "\n@%d crypto: ", (int)getpid());
-	/* The file keeps older results of this tag too: take the last. */
+	/*
+	 * This process's result line: "@<pid> crypto: ..." or the untagged
+	 * "crypto: ...". The file keeps older results of a tag too: take the
+	 * last.
+	 */
+	if (tagged)
+		snprintf(want, sizeof(want), "\n@%d crypto: ", (int)getpid());
+	else
+		snprintf(want, sizeof(want), "\ncrypto: ");
 	line = NULL;
 	for (hex = strstr(res, want); hex; hex = strstr(hex + 1, want))
 		line = hex;
@@ -436,6 +447,8 @@ int main(int argc, char **argv)
 	const char *until = getenv("FAULT_LOAD_UNTIL");
 	const char *first = getenv("FAULT_LOAD_FIRST");
 	int no_sw = getenv("FAULT_LOAD_NO_SW") != NULL;
+
+	tagged = getenv("FAULT_LOAD_TAG") != NULL;
 	unsigned long ops, i, done, shift, tot_ok = 0, tot_err = 0, tot_wrong = 0;
 	int32_t keyring, key;
 	int fd, k, e;
