@@ -45,6 +45,41 @@ ktap_diag() {
 	echo "# $*"
 }
 
+# ktap_eq NAME GOT WANT: passes when GOT is WANT and not empty; the
+# diagnostic shows both (their first 200 characters).
+ktap_eq() {
+	if [ -n "$3" ] && [ "$2" = "$3" ]; then
+		ktap_ok "$1"
+	else
+		ktap_diag "$1: got '$(echo "$2" | cut -c1-200)', want '$(echo "$3" | cut -c1-200)'"
+		ktap_fail "$1"
+	fi
+}
+
+# ktap_kmemleak: the case no_kmemleak_reports. kmemleak reports objects
+# that stayed unreferenced for 5 s over two scans.
+ktap_kmemleak() {
+	_kml=/sys/kernel/debug/kmemleak
+	if [ -w $_kml ]; then
+		sleep 6
+		echo scan > $_kml
+		echo scan > $_kml
+		_leaks=$(cat $_kml)
+		[ -n "$_leaks" ] && echo "$_leaks" | head -40 | sed 's/^/# /'
+		ktap_check "no_kmemleak_reports" test -z "$_leaks"
+	else
+		ktap_skip "no_kmemleak_reports" "kmemleak not available"
+	fi
+}
+
+# ktap_no_warnings MARKER: the case no_kernel_warnings, for the kernel log
+# since the line that has MARKER.
+ktap_no_warnings() {
+	_w=$(dmesg | sed -n "/$1/,\$p" | grep -E 'WARNING|BUG|Oops|Call Trace' | head -5)
+	[ -n "$_w" ] && ktap_diag "$_w"
+	ktap_check "no_kernel_warnings" test -z "$_w"
+}
+
 ktap_done() {
 	[ "$KTAP_FAILED" -eq 0 ]
 }

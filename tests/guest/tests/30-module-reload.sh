@@ -40,20 +40,8 @@ while [ $c -le $CYCLES ]; do
 	c=$((c + 1))
 done
 
-warnings=$(dmesg | sed -n '/rstkey-test: module reload start/,$p' | grep -E 'WARNING|BUG|Oops|Call Trace' | head -5)
-[ -n "$warnings" ] && ktap_diag "$warnings"
-ktap_check "no_kernel_warnings" test -z "$warnings"
+ktap_no_warnings "rstkey-test: module reload start"
 
-if [ -w $kml ]; then
-	# kmemleak reports objects that stayed unreferenced for 5 s over two scans.
-	sleep 6
-	echo scan > $kml
-	echo scan > $kml
-	leaks=$(cat $kml)
-	[ -n "$leaks" ] && echo "$leaks" | head -40 | sed 's/^/# /'
-	ktap_check "no_kmemleak_reports" test -z "$leaks"
-else
-	ktap_skip "no_kmemleak_reports" "kmemleak not available"
-fi
+ktap_kmemleak
 
 ktap_done

@@ -35,15 +35,6 @@ echo "rstkey-test: restricted memory start" > /dev/kmsg
 
 # field NAME: a field of the pool file.
 field() { sed -n "s/^$1 //p" $pool 2>/dev/null; }
-# eq NAME GOT WANT
-eq() {
-	if [ -n "$3" ] && [ "$2" = "$3" ]; then
-		ktap_ok "$1"
-	else
-		ktap_diag "$1: got '$2', want '$3'"
-		ktap_fail "$1"
-	fi
-}
 # run CMD: runs a test client command, sets $res to its result line.
 run() {
 	echo "$1" > $cmd 2>/dev/null
@@ -63,34 +54,34 @@ zeros() { head -c "$1" /dev/zero | sha256sum | cut -d' ' -f1; }
 hexnum() { printf '%d' "$1"; }
 
 # The platform.
-eq "carveout_base" "$(field base)" "$(printf '%#x' "$base")"
-eq "carveout_size" "$(field size)" "$(printf '%#x' "$size")"
+ktap_eq "carveout_base" "$(field base)" "$(printf '%#x' "$base")"
+ktap_eq "carveout_size" "$(field size)" "$(printf '%#x' "$size")"
 range=$(printf '%08x-%08x' "$base" $((base + size - 1)))
 iomem=$(grep -i "^ *$range" /proc/iomem)
 ktap_diag "iomem: $iomem"
 ktap_check "carveout_reserved_not_ram" sh -c "echo '$iomem' | grep -q Reserved && ! grep -q '^ *$range : System RAM' /proc/iomem"
 ktap_check "heap_present" test -c /dev/dma_heap/$heap
 pages=$(field pages)
-eq "pool_all_free_at_start" "$(field free_pages)" "$pages"
+ktap_eq "pool_all_free_at_start" "$(field free_pages)" "$pages"
 
 # User space dma-heap.
-eq "user_alloc_1_byte" "$(dma-heap-test alloc $heap 1)" "ok 4096"
-eq "user_alloc_page" "$(dma-heap-test alloc $heap 4096)" "ok 4096"
-eq "user_alloc_multi_page" "$(dma-heap-test alloc $heap 65536)" "ok 65536"
-eq "user_alloc_whole_pool" "$(dma-heap-test alloc $heap "$size")" "ok $size"
-eq "user_alloc_too_large_enomem" "$(dma-heap-test alloc $heap $((size + 4096)))" "errno 12"
-eq "user_alloc_zero_einval" "$(dma-heap-test alloc $heap 0)" "errno 22"
-eq "user_mmap_refused_einval" "$(dma-heap-test mmap $heap)" "errno 22"
-eq "user_cpu_access_refused_eperm" "$(dma-heap-test sync $heap)" "errno 1"
+ktap_eq "user_alloc_1_byte" "$(dma-heap-test alloc $heap 1)" "ok 4096"
+ktap_eq "user_alloc_page" "$(dma-heap-test alloc $heap 4096)" "ok 4096"
+ktap_eq "user_alloc_multi_page" "$(dma-heap-test alloc $heap 65536)" "ok 65536"
+ktap_eq "user_alloc_whole_pool" "$(dma-heap-test alloc $heap "$size")" "ok $size"
+ktap_eq "user_alloc_too_large_enomem" "$(dma-heap-test alloc $heap $((size + 4096)))" "errno 12"
+ktap_eq "user_alloc_zero_einval" "$(dma-heap-test alloc $heap 0)" "errno 22"
+ktap_eq "user_mmap_refused_einval" "$(dma-heap-test mmap $heap)" "errno 22"
+ktap_eq "user_cpu_access_refused_eperm" "$(dma-heap-test sync $heap)" "errno 1"
 teedev=/dev/none
 for t in /sys/class/tee/tee*; do
 	[ "$(basename "$(readlink "$t/device")")" = rstkey-sw ] && teedev=/dev/$(basename "$t")
 done
 uuid=5c0d3a1e-7b4f-4d6a-9e21-5f8c3b9a0d17
 # TEEC_ERROR_ACCESS_DENIED from the TEE (origin 3) for a public login.
-eq "user_session_public_denied" "$(dma-heap-test session "$teedev" $uuid 0)" "result 0xffff0001 origin 3"
+ktap_eq "user_session_public_denied" "$(dma-heap-test session "$teedev" $uuid 0)" "result 0xffff0001 origin 3"
 # The TEE core refuses the kernel login method to user space.
-eq "user_session_kernel_login_eperm" "$(dma-heap-test session "$teedev" $uuid 0x80000000)" "errno 1"
+ktap_eq "user_session_kernel_login_eperm" "$(dma-heap-test session "$teedev" $uuid 0x80000000)" "errno 1"
 
 modprobe rstkey_sw_test
 ktap_check "test_client_loaded" test -w $cmd
@@ -154,21 +145,10 @@ for i in 1 2 3 4 5 6 7 8 9 10; do
 	echo "cycles 1000 4096" > $cmd 2>/dev/null
 	[ "$(cat $cmd)" = "cycles: ok cycles=1000" ] && ok=$((ok + 1000))
 done
-eq "alloc_free_10000_cycles" "$ok" 10000
-eq "pool_all_free_after_cycles" "$(field free_pages)/$(field buffers)" "$pages/0"
-if [ -w $kml ]; then
-	sleep 6
-	echo scan > $kml
-	echo scan > $kml
-	leaks=$(cat $kml)
-	[ -n "$leaks" ] && echo "$leaks" | head -40 | sed 's/^/# /'
-	ktap_check "no_kmemleak_reports" test -z "$leaks"
-else
-	ktap_skip "no_kmemleak_reports" "kmemleak not available"
-fi
+ktap_eq "alloc_free_10000_cycles" "$ok" 10000
+ktap_eq "pool_all_free_after_cycles" "$(field free_pages)/$(field buffers)" "$pages/0"
+ktap_kmemleak
 
-warnings=$(dmesg | sed -n '/rstkey-test: restricted memory start/,$p' | grep -E 'WARNING|BUG|Oops|Call Trace' | head -5)
-[ -n "$warnings" ] && ktap_diag "$warnings"
-ktap_check "no_kernel_warnings" test -z "$warnings"
+ktap_no_warnings "rstkey-test: restricted memory start"
 
 ktap_done

@@ -42,14 +42,6 @@ ncpu=$(grep -c ^processor /proc/cpuinfo)
 
 echo "rstkey-test: removal and soak start" > /dev/kmsg
 
-eq() {
-	if [ -n "$3" ] && [ "$2" = "$3" ]; then
-		ktap_ok "$1"
-	else
-		ktap_diag "$1: got '$2', want '$3'"
-		ktap_fail "$1"
-	fi
-}
 field() { sed -n "s/^$1 //p" $pool 2>/dev/null; }
 devname() { basename "$(/usr/share/rstkey/find-crypto-dev)"; }
 stat() { sed -n "s/^$1: //p" "$dbg/rstkey/$(devname)/stats" 2>/dev/null; }
@@ -76,7 +68,7 @@ start_load() {
 	done
 	for p in 0 1; do
 		# The secure world's test file serves one process at a time.
-		( export FAULT_LOAD_UNTIL=/tmp/stop FAULT_LOAD_FIRST=$((p * 5 + 2))
+		( export FAULT_LOAD_UNTIL=/tmp/stop FAULT_LOAD_FIRST=$((p * 5 + 2)) FAULT_LOAD_TAG=1
 		  [ $p = 1 ] && export FAULT_LOAD_NO_SW=1
 		  taskset -c $((p % ncpu)) fault-load $fx \
 			"$dbg/rstkey/$name/crypto" 100000000 > /tmp/fl-$p.out 2>/tmp/fl-$p.err
@@ -122,9 +114,9 @@ rebind() {
 # check NAME LOADS: the results of LOADS runs of the load.
 check() {
 	d=/tmp/acc/$1
-	eq "$1_every_load_process_ended" "$(ls $d/*-load-*.out 2>/dev/null | wc -l)/$(grep -l '^rc=' $d/*-fl-*.out 2>/dev/null | wc -l)" "$(($2 * 4))/$(($2 * 2))"
-	eq "$1_no_wrong_cipher_result" "$(sum wrong $d/*-load-*.out)" 0
-	eq "$1_keyring_and_secure_world_load_exited_zero" "$(cat $d/*-fl-*.out | grep -c '^rc=0')" $(($2 * 2))
+	ktap_eq "$1_every_load_process_ended" "$(ls $d/*-load-*.out 2>/dev/null | wc -l)/$(grep -l '^rc=' $d/*-fl-*.out 2>/dev/null | wc -l)" "$(($2 * 4))/$(($2 * 2))"
+	ktap_eq "$1_no_wrong_cipher_result" "$(sum wrong $d/*-load-*.out)" 0
+	ktap_eq "$1_keyring_and_secure_world_load_exited_zero" "$(cat $d/*-fl-*.out | grep -c '^rc=0')" $(($2 * 2))
 	ktap_check "$1_cipher_rounds_succeeded" test "$(sum ok $d/*-load-*.out)" -gt 0
 	ktap_check "$1_cipher_rounds_failed_while_device_away" test "$(sum failed $d/*-load-*.out)" -gt 0
 	ktap_diag "$1: cipher rounds $(sum rounds $d/*-load-*.out), $(sum requests $d/*-load-*.out) requests, $(sum failed $d/*-load-*.out) rounds failed; other operations $(grep -h '^total' $d/*-fl-*.out | awk '{ split($2, o, "="); split($4, e, "="); n += o[2]; f += e[2] } END { print n + 0 ", " f + 0 }') failed"
@@ -140,8 +132,8 @@ while [ $c -lt "$cycles" ]; do
 	c=$((c + 1))
 done
 stop_load removal
-eq "removal_unbinds" "$unbinds" "$cycles"
-eq "removal_binds" "$binds" "$cycles"
+ktap_eq "removal_unbinds" "$unbinds" "$cycles"
+ktap_eq "removal_binds" "$binds" "$cycles"
 check removal 1
 
 # Soak.
@@ -175,14 +167,14 @@ while [ "$(cut -d. -f1 /proc/uptime)" -lt "$end" ]; do
 done
 stop_load soak
 ktap_diag "soak: ${soak}s, $c periods, $unbinds unbinds, $binds binds, $reloads module reloads, rmmod under load refused $busy times"
-eq "soak_binds_match_unbinds" "$binds" "$unbinds"
-eq "soak_module_reloads" "$reloads" "$((c / 3))"
+ktap_eq "soak_binds_match_unbinds" "$binds" "$unbinds"
+ktap_eq "soak_module_reloads" "$reloads" "$((c / 3))"
 check soak $loads
 
 # After the load: the device is bound, the algorithms work.
 name=$(devname)
 ktap_check "device_bound_after" test -e "$drv/$name"
-eq "one_engine_after" "$(cat $dbg/rstkey/engines 2>/dev/null)" 1
+ktap_eq "one_engine_after" "$(cat $dbg/rstkey/engines 2>/dev/null)" 1
 echo "A cbc-aes-rstkey 4096 8 200" > $loadf
 line=$(grep '^A ' $loadf)
 ktap_diag "after: $line"
@@ -197,22 +189,11 @@ while [ $i -lt 30 ] && [ "$(field free_pages)/$(field buffers)/$(stat open_sessi
 	sleep 1
 	i=$((i + 1))
 done
-eq "pool_back_to_start" "$(field free_pages)/$(field buffers)" "$free0/$bufs0"
-eq "sessions_back_to_start" "$(stat open_sessions)" "$sess0"
+ktap_eq "pool_back_to_start" "$(field free_pages)/$(field buffers)" "$free0/$bufs0"
+ktap_eq "sessions_back_to_start" "$(stat open_sessions)" "$sess0"
 
-if [ -w $kml ]; then
-	sleep 6
-	echo scan > $kml
-	echo scan > $kml
-	leaks=$(cat $kml)
-	[ -n "$leaks" ] && echo "$leaks" | head -40 | sed 's/^/# /'
-	ktap_check "no_kmemleak_reports" test -z "$leaks"
-else
-	ktap_skip "no_kmemleak_reports" "kmemleak not available"
-fi
+ktap_kmemleak
 
-warnings=$(dmesg | sed -n '/rstkey-test: removal and soak start/,$p' | grep -E 'WARNING|BUG|Oops|Call Trace' | head -5)
-[ -n "$warnings" ] && ktap_diag "$warnings"
-ktap_check "no_kernel_warnings" test -z "$warnings"
+ktap_no_warnings "rstkey-test: removal and soak start"
 
 ktap_done
