@@ -96,12 +96,16 @@ impl CryptoTest {
         let fail = |step: &str, e: Error| {
             CString::try_from_fmt(fmt!("crypto: error {} at {}\n", e.to_errno(), step))
         };
-        let (Ok(n), Ok(len), Ok(name)) = (
-            parse_number::<usize>(n),
-            parse_number::<usize>(len),
-            c_string(driver),
-        ) else {
-            return fail("parse", EINVAL);
+        let parsed = (|| -> Result<_> {
+            Ok((
+                parse_number::<usize>(n)?,
+                parse_number::<usize>(len)?,
+                c_string(driver)?,
+            ))
+        })();
+        let (n, len, name) = match parsed {
+            Ok(p) => p,
+            Err(e) => return fail("parse", e),
         };
         if n == 0 || n > 4096 || len > 65536 {
             return fail("parse", EINVAL);
@@ -207,12 +211,18 @@ impl CryptoTest {
             b"dec" => false,
             _ => return fail("parse", EINVAL),
         };
-        let (Ok(key), Ok(mut iv), Ok(mut data)) = (parse_hex(key), parse_hex(iv), parse_hex(data))
-        else {
-            return fail("parse", EINVAL);
-        };
-        let Ok(name) = c_string(driver) else {
-            return fail("parse", EINVAL);
+        // Bad hexadecimal is EINVAL; a failed allocation keeps its ENOMEM.
+        let parsed = (|| -> Result<_> {
+            Ok((
+                parse_hex(key)?,
+                parse_hex(iv)?,
+                parse_hex(data)?,
+                c_string(driver)?,
+            ))
+        })();
+        let (key, mut iv, mut data, name) = match parsed {
+            Ok(p) => p,
+            Err(e) => return fail("parse", e),
         };
 
         let mut tfm = match Tfm::new(&name, 0, 0) {
