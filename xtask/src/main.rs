@@ -39,8 +39,11 @@ commands:
       --no-build        boot what was built last, without setup and build
       --debug           boot the debug kernel (built with `build --debug`)
       --timeout SECS    kill the guest after SECS seconds (default: none for a shell, 1800 with --exec)
-  test [options]        setup + build + boot + run all suites, print `N passed, N failed`
+  test [options]        setup + build + boot + run all suites, then the same under the debug
+                        kernel (the reliability lane), print `N passed, N failed`
       --no-build        test what was built last
+      --no-debug        leave out the reliability lane
+      --soak SECS       length of the removal test's soak (default 30)
   bench [options]       measure rstkey vs the C virtio_crypto driver vs generic in one boot,
                         print a table with ratios, write bench.csv and bench.png
       --ms N            milliseconds per measurement (default 1000)
