@@ -205,6 +205,20 @@ static void to_hex(char *dst, const struct buf *b)
 }
 
 /*
+ * Counts an operation of kind k that ended with e: when it succeeded, its
+ * n bytes of output in out must be want.
+ */
+static void check(enum kind k, int e, const unsigned char *out, size_t n,
+		  const struct buf *want)
+{
+	if (!e && (n != want->len || memcmp(out, want->p, n))) {
+		wrong(k, "differs from openssl");
+		return;
+	}
+	note(k, e);
+}
+
+/*
  * One cbc(aes) operation on vector v: a new transformation of
  * cbc-aes-rstkey, setkey and the request, in this task, through rstkey's
  * debugfs file `crypto` (AF_ALG refuses drivers like rstkey's, which are
@@ -506,22 +520,13 @@ int main(int argc, char **argv)
 				wrong(kd, "unexpected result line");
 				break;
 			}
-			if (!e && memcmp(out, kd == K_ENC ? v->ct.p : v->pt.p,
-					 v->pt.len)) {
-				wrong(kd, "differs from openssl");
-				break;
-			}
-			note(kd, e);
+			check(kd, e, out, v->pt.len, kd == K_ENC ? &v->ct : &v->pt);
 			break;
 		case K_SIGN:
 			n = RSA_SIZE;
 			e = pkey(KEYCTL_PKEY_SIGN, key, "enc=pkcs1 hash=sha256", d,
 				 NULL, out, &n);
-			if (!e && (n != s->len || memcmp(out, s->p, n))) {
-				wrong(kd, "differs from openssl");
-				break;
-			}
-			note(kd, e);
+			check(kd, e, out, n, s);
 			break;
 		case K_VERIFY:
 			e = pkey(KEYCTL_PKEY_VERIFY, key, "enc=pkcs1 hash=sha256", d,
@@ -547,11 +552,7 @@ int main(int argc, char **argv)
 			n = RSA_SIZE;
 			e = pkey(KEYCTL_PKEY_DECRYPT, key, "enc=pkcs1", &rsa_ct,
 				 NULL, out, &n);
-			if (!e && (n != rsa_pt.len || memcmp(out, rsa_pt.p, n))) {
-				wrong(kd, "differs from openssl");
-				break;
-			}
-			note(kd, e);
+			check(kd, e, out, n, &rsa_pt);
 			break;
 		case K_ROUNDTRIP:
 			n = RSA_SIZE;
@@ -563,13 +564,8 @@ int main(int argc, char **argv)
 				n = RSA_SIZE;
 				e = pkey(KEYCTL_PKEY_DECRYPT, key, "enc=pkcs1", &in,
 					 NULL, out, &n);
-				if (!e && (n != rsa_pt.len ||
-					   memcmp(out, rsa_pt.p, n))) {
-					wrong(kd, "round trip differs");
-					break;
-				}
 			}
-			note(kd, e);
+			check(kd, e, out, n, &rsa_pt);
 			break;
 		case K_IMPORT:
 			/* Replaces the previous import in the keyring. */
@@ -581,11 +577,7 @@ int main(int argc, char **argv)
 			n = RSA_SIZE;
 			e = pkey(KEYCTL_PKEY_SIGN, k2, "enc=pkcs1 hash=sha256", d,
 				 NULL, out, &n);
-			if (!e && (n != s->len || memcmp(out, s->p, n))) {
-				wrong(kd, "signature with the imported key differs");
-			} else {
-				note(kd, e);
-			}
+			check(kd, e, out, n, s);
 			keyctl5(KEYCTL_INVALIDATE, (unsigned long)k2, 0, 0, 0);
 			break;
 		case K_UNWRAP:
