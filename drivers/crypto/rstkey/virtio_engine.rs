@@ -18,6 +18,10 @@ use crate::{
     },
     keystore::KeyStore, //
 };
+use answer::{
+    status_to_result,
+    Answer, //
+};
 use core::ptr::NonNull;
 use ctrl::CtrlState;
 use kernel::{
@@ -50,19 +54,7 @@ use queue::{
     Backlog,
     QueueHandler, //
 };
-use request::{
-    input_len,
-    status_to_result, //
-    Answer,
-    Done,
-    Input,
-    Mapped,
-    Op,
-    Part,
-    Reply,
-    Request,
-    MAX_REQUEST_BUFFERS,
-};
+use request::{input_len, Done, Input, Mapped, Op, Part, Reply, Request, MAX_REQUEST_BUFFERS};
 use wire::{
     AkcipherDataReq,
     AkcipherOp,
@@ -70,6 +62,7 @@ use wire::{
     InHdr, //
 };
 
+mod answer;
 mod ctrl;
 mod ops;
 mod queue;

@@ -2,7 +2,8 @@
 
 //! The control queue: sessions are created and destroyed there, one request at a time.
 
-use super::request::{Answer, Mapped, Op};
+use super::answer::Answer;
+use super::request::{Mapped, Op};
 use super::wire::{
     DestroySession,
     InHdr, //

@@ -2,6 +2,10 @@
 
 //! Requests on the virtqueues: the buffers of an operation, and where its answer goes.
 
+use super::answer::{
+    status_to_result,
+    Answer, //
+};
 use super::wire::{
     AkcipherCreateSession,
     AkcipherDataReq,
@@ -29,98 +33,8 @@ use kernel::{
         Completion,
         SpinLockIrq, //
     },
-    uapi,
     virtio::Sgs, //
 };
-
-/// Maps a `VIRTIO_CRYPTO_*` status to an error.
-///
-/// This is the only place where device status codes become errors.
-pub(super) fn status_to_result(status: u32) -> Result {
-    match status {
-        uapi::VIRTIO_CRYPTO_OK => Ok(()),
-        uapi::VIRTIO_CRYPTO_INVSESS | uapi::VIRTIO_CRYPTO_ERR => Err(EINVAL),
-        uapi::VIRTIO_CRYPTO_BADMSG => Err(EBADMSG),
-        uapi::VIRTIO_CRYPTO_NOTSUPP => Err(EOPNOTSUPP),
-        uapi::VIRTIO_CRYPTO_NOSPC => Err(ENOSPC),
-        uapi::VIRTIO_CRYPTO_KEY_REJECTED => Err(EKEYREJECTED),
-        _ => Err(EIO),
-    }
-}
-
-/// What the device answered to a request.
-pub(super) struct Answer {
-    /// The number of bytes the device wrote.
-    pub(super) len: u32,
-    /// The `VIRTIO_CRYPTO_*` status.
-    pub(super) status: u32,
-    /// The session ID, for create requests.
-    pub(super) session_id: u64,
-    /// The destination buffer, for cipher operations.
-    pub(super) dst: KVec<u8>,
-}
-
-// The device is not trusted: what it says it wrote is checked against what the request gave it
-// before anything is used.
-impl Answer {
-    /// Returns the session the device created, if it says it did and wrote the whole answer.
-    ///
-    /// # Errors
-    ///
-    /// The error of the device's status, or [`EIO`] if it wrote less than a whole
-    /// `virtio_crypto_session_input`.
-    pub(super) fn session(&self) -> Result<u64> {
-        status_to_result(self.status)?;
-        // CAST: The size of `SessionInput` fits in a `u32`.
-        if self.len < core::mem::size_of::<SessionInput>() as u32 {
-            return Err(EIO);
-        }
-        Ok(self.session_id)
-    }
-
-    /// Checks the answer to a request whose only output is the status byte.
-    ///
-    /// # Errors
-    ///
-    /// The error of the device's status, or [`EIO`] if it did not write the status.
-    pub(super) fn status_only(&self) -> Result {
-        status_to_result(self.status)?;
-        if self.len < 1 {
-            return Err(EIO);
-        }
-        Ok(())
-    }
-
-    /// Returns the destination if the device wrote exactly all `len` bytes of it and the status
-    /// byte.
-    ///
-    /// # Errors
-    ///
-    /// [`EIO`] otherwise: a short output, or more than the request had room for.
-    pub(super) fn whole_output(self, len: usize) -> Result<KVec<u8>> {
-        let written = usize::try_from(self.len).map_err(|_| EIO)?;
-        if Some(written) != len.checked_add(1) || self.dst.len() != len {
-            return Err(EIO);
-        }
-        Ok(self.dst)
-    }
-
-    /// Returns the part of the destination the device wrote before the status byte, for an
-    /// output of variable length (a decrypted message).
-    ///
-    /// # Errors
-    ///
-    /// [`EIO`] if the device wrote nothing, or more than the destination holds.
-    pub(super) fn variable_output(self) -> Result<KVec<u8>> {
-        let len = usize::try_from(self.len.checked_sub(1).ok_or(EIO)?).map_err(|_| EIO)?;
-        let mut out = self.dst;
-        if len > out.len() {
-            return Err(EIO);
-        }
-        out.truncate(len);
-        Ok(out)
-    }
-}
 
 /// Where a queue's callback leaves the answer to one request for its sender.
 #[pin_data]
@@ -472,143 +386,5 @@ impl Drop for Request {
                 }
             }
         }
-    }
-}
-
-#[kunit_tests(rstkey_virtio_engine)]
-mod tests {
-    use super::*;
-
-    /// Device status codes map to the documented errors.
-    #[test]
-    fn status_codes() {
-        assert!(status_to_result(uapi::VIRTIO_CRYPTO_OK).is_ok());
-        assert_eq!(status_to_result(uapi::VIRTIO_CRYPTO_ERR), Err(EINVAL));
-        assert_eq!(status_to_result(uapi::VIRTIO_CRYPTO_INVSESS), Err(EINVAL));
-        assert_eq!(status_to_result(uapi::VIRTIO_CRYPTO_BADMSG), Err(EBADMSG));
-        assert_eq!(
-            status_to_result(uapi::VIRTIO_CRYPTO_NOTSUPP),
-            Err(EOPNOTSUPP)
-        );
-        assert_eq!(status_to_result(uapi::VIRTIO_CRYPTO_NOSPC), Err(ENOSPC));
-        assert_eq!(
-            status_to_result(uapi::VIRTIO_CRYPTO_KEY_REJECTED),
-            Err(EKEYREJECTED)
-        );
-        assert_eq!(status_to_result(0xff), Err(EIO));
-    }
-
-    /// An answer with `len` bytes written, `status` and a destination of `dst` bytes.
-    fn answer(len: u32, status: u32, dst: usize) -> Result<Answer> {
-        Ok(Answer {
-            len,
-            status,
-            session_id: 7,
-            dst: KVec::from_elem(0x5au8, dst, GFP_KERNEL)?,
-        })
-    }
-
-    /// Session answers: a whole one is taken, a short one, a failed one and one with a status
-    /// outside the specification are not.
-    #[test]
-    fn session_answers() -> Result {
-        // CAST: The size of `SessionInput` fits in a `u32`.
-        let whole = core::mem::size_of::<SessionInput>() as u32;
-        assert_eq!(answer(whole, uapi::VIRTIO_CRYPTO_OK, 0)?.session(), Ok(7));
-        assert_eq!(
-            answer(whole + 64, uapi::VIRTIO_CRYPTO_OK, 0)?.session(),
-            Ok(7)
-        );
-        assert_eq!(
-            answer(whole - 1, uapi::VIRTIO_CRYPTO_OK, 0)?.session(),
-            Err(EIO)
-        );
-        assert_eq!(answer(0, uapi::VIRTIO_CRYPTO_OK, 0)?.session(), Err(EIO));
-        assert_eq!(
-            answer(whole, uapi::VIRTIO_CRYPTO_ERR, 0)?.session(),
-            Err(EINVAL)
-        );
-        assert_eq!(answer(whole, 0x7f, 0)?.session(), Err(EIO));
-        assert_eq!(answer(u32::MAX, u32::MAX, 0)?.session(), Err(EIO));
-        Ok(())
-    }
-
-    /// Status answers: the status byte must have been written.
-    #[test]
-    fn status_answers() -> Result {
-        assert_eq!(answer(1, uapi::VIRTIO_CRYPTO_OK, 0)?.status_only(), Ok(()));
-        assert_eq!(
-            answer(0, uapi::VIRTIO_CRYPTO_OK, 0)?.status_only(),
-            Err(EIO)
-        );
-        assert_eq!(
-            answer(1, uapi::VIRTIO_CRYPTO_INVSESS, 0)?.status_only(),
-            Err(EINVAL)
-        );
-        assert_eq!(answer(1, 1000, 0)?.status_only(), Err(EIO));
-        Ok(())
-    }
-
-    /// Fixed-length outputs: exactly the destination and the status byte, nothing more or less.
-    #[test]
-    fn whole_outputs() -> Result {
-        assert_eq!(
-            answer(257, uapi::VIRTIO_CRYPTO_OK, 256)?
-                .whole_output(256)?
-                .len(),
-            256
-        );
-        // One byte short (QEMU 7.2 drops a leading zero byte).
-        assert!(answer(256, uapi::VIRTIO_CRYPTO_OK, 256)?
-            .whole_output(256)
-            .is_err());
-        // More than the request had room for.
-        assert!(answer(258, uapi::VIRTIO_CRYPTO_OK, 256)?
-            .whole_output(256)
-            .is_err());
-        assert!(answer(u32::MAX, uapi::VIRTIO_CRYPTO_OK, 256)?
-            .whole_output(256)
-            .is_err());
-        // A destination that is not the expected length.
-        assert!(answer(257, uapi::VIRTIO_CRYPTO_OK, 128)?
-            .whole_output(256)
-            .is_err());
-        assert!(answer(0, uapi::VIRTIO_CRYPTO_OK, 0)?
-            .whole_output(usize::MAX)
-            .is_err());
-        Ok(())
-    }
-
-    /// Variable-length outputs: at most the destination, and the status byte.
-    #[test]
-    fn variable_outputs() -> Result {
-        assert_eq!(
-            answer(5, uapi::VIRTIO_CRYPTO_OK, 256)?
-                .variable_output()?
-                .len(),
-            4
-        );
-        assert_eq!(
-            answer(1, uapi::VIRTIO_CRYPTO_OK, 256)?
-                .variable_output()?
-                .len(),
-            0
-        );
-        assert_eq!(
-            answer(257, uapi::VIRTIO_CRYPTO_OK, 256)?
-                .variable_output()?
-                .len(),
-            256
-        );
-        assert!(answer(0, uapi::VIRTIO_CRYPTO_OK, 256)?
-            .variable_output()
-            .is_err());
-        assert!(answer(258, uapi::VIRTIO_CRYPTO_OK, 256)?
-            .variable_output()
-            .is_err());
-        assert!(answer(u32::MAX, uapi::VIRTIO_CRYPTO_OK, 256)?
-            .variable_output()
-            .is_err());
-        Ok(())
     }
 }

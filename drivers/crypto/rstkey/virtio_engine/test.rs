@@ -3,9 +3,9 @@
 //! Synchronous cipher operations of the engine, for the test interface
 //! (`CONFIG_CRYPTO_DEV_RSTKEY_TEST`).
 
+use super::answer::status_to_result;
 use super::request::{
     input_len,
-    status_to_result,
     Op,
     Output, //
 };
