@@ -1,0 +1,99 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Fuzzes the secure world's key blob parser, `drivers/tee/rstkey_sw/blob.rs`.
+//!
+//! The first byte of an input picks how the rest is used; the rest is the blob. Bit 0 makes the
+//! tag valid: the target computes the blob's HMAC under the device key and writes it over the
+//! last 32 bytes, so that inputs get past the tag to the decryption and the padding check,
+//! which a random tag never would. Bit 1 sets the header's key length to one that fits the
+//! blob's length, for the same reason.
+//!
+//! Every result is compared with a reference written from the format of
+//! `include/uapi/linux/rstkey_km.h` with RustCrypto's HMAC and AES-CBC with PKCS#7 unpadding:
+//! the same key on success, the same result code on failure.
+
+#![no_main]
+
+#[path = "../../../drivers/tee/rstkey_sw/blob.rs"]
+#[allow(dead_code)]
+mod blob;
+
+use aes::cipher::{block_padding::Pkcs7, BlockDecryptMut, KeyIvInit};
+use hmac::{Hmac, Mac};
+use kernel::tee::backend::result;
+use libfuzzer_sys::fuzz_target;
+use sha2::Sha256;
+
+/// The device key of the KUnit vector: bytes 0 to 63 (encryption key, then MAC key).
+fn device_key() -> [u8; 64] {
+    core::array::from_fn(|i| i as u8)
+}
+
+/// Header size, tag size and the largest key, as the C header defines them.
+const HDR: usize = 24;
+const TAG: usize = 32;
+const MAX_KEY: usize = 4096;
+
+fn hmac(key: &[u8], data: &[u8]) -> [u8; 32] {
+    let mut m = <Hmac<Sha256> as Mac>::new_from_slice(key).expect("any key length");
+    m.update(data);
+    m.finalize().into_bytes().into()
+}
+
+/// The reference: what unwrapping `blob` under `dk` must give.
+fn reference(dk: &[u8; 64], blob: &[u8]) -> Result<Vec<u8>, u32> {
+    if blob.len() < HDR {
+        return Err(result::BAD_PARAMETERS);
+    }
+    if &blob[0..4] != b"RKWB" {
+        return Err(result::BAD_FORMAT);
+    }
+    if blob[4] != 1 || blob[5] != 1 {
+        return Err(result::NOT_SUPPORTED);
+    }
+    let key_len = usize::from(u16::from_le_bytes([blob[6], blob[7]]));
+    if key_len == 0 || key_len > MAX_KEY {
+        return Err(result::BAD_PARAMETERS);
+    }
+    let ct_len = (key_len / 16 + 1) * 16;
+    if blob.len() != HDR + ct_len + TAG {
+        return Err(result::BAD_PARAMETERS);
+    }
+    if hmac(&dk[32..], &blob[..HDR + ct_len]) != blob[HDR + ct_len..] {
+        return Err(result::MAC_INVALID);
+    }
+    let dec = cbc::Decryptor::<aes::Aes256>::new_from_slices(&dk[..32], &blob[8..24])
+        .expect("key and IV sizes");
+    match dec.decrypt_padded_vec_mut::<Pkcs7>(&blob[HDR..HDR + ct_len]) {
+        Ok(plain) if plain.len() == key_len => Ok(plain),
+        _ => Err(result::BAD_FORMAT),
+    }
+}
+
+fuzz_target!(|data: &[u8]| {
+    let Some((&mode, blob)) = data.split_first() else {
+        return;
+    };
+    let mut blob = blob.to_vec();
+    let dk = device_key();
+    if mode & 2 != 0 && blob.len() >= HDR + TAG + 16 {
+        // A key length whose ciphertext is exactly what the blob holds; the padding length
+        // comes from the input.
+        let ct_len = (blob.len() - HDR - TAG) / 16 * 16;
+        let key_len = ct_len - 1 - usize::from(mode >> 4);
+        blob.truncate(HDR + ct_len + TAG);
+        blob[6..8].copy_from_slice(&(key_len as u16).to_le_bytes());
+    }
+    if mode & 1 != 0 && blob.len() >= TAG {
+        let n = blob.len() - TAG;
+        let tag = hmac(&dk[32..], &blob[..n]);
+        blob[n..].copy_from_slice(&tag);
+    }
+
+    let key = match blob::DeviceKey::new(&dk) {
+        Ok(k) => k,
+        Err(e) => panic!("DeviceKey::new: {e:?}"),
+    };
+    let got = key.unwrap(&blob).map(|s| s.0.to_vec());
+    assert_eq!(got, reference(&dk, &blob), "blob {blob:02x?}");
+});
