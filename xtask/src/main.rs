@@ -8,12 +8,14 @@
 //! - `build`: overlay the project on a copy of the pristine tree and build it;
 //! - `vm`: boot the build in QEMU with a virtio-crypto device;
 //! - `test`: setup, build, boot and run every suite, then summarise;
+//! - `fuzz`: the parsers of untrusted bytes, built for the host, under libFuzzer;
 //! - `bench`: rstkey vs the C virtio_crypto driver vs generic, in one boot;
 //! - `patches`: the project as a patch series against the pristine tree.
 
 mod bench;
 mod build;
 mod cpio;
+mod fuzz;
 mod ktap;
 mod lint;
 mod patches;
@@ -44,6 +46,10 @@ commands:
       --no-build        test what was built last
       --no-debug        leave out the reliability lane
       --soak SECS       length of the removal test's soak (default 30)
+  fuzz [options] [TARGET...]
+                        build the parsers of untrusted bytes for the host (tests/fuzz) and run
+                        each target (blob, answer, caps; default all) under libFuzzer
+      --runs N          inputs per target (default 1000000)
   bench [options]       measure rstkey vs the C virtio_crypto driver vs generic in one boot,
                         print a table with ratios, write bench.csv and bench.png
       --ms N            milliseconds per measurement (default 1000)
@@ -79,6 +85,7 @@ fn main() -> ExitCode {
         }
         "vm" => vm::main(rest),
         "test" => test::main(rest),
+        "fuzz" => fuzz::main(rest),
         "bench" => bench::main(rest),
         "patches" => patches::main(rest),
         "-h" | "--help" | "help" => {

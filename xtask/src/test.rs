@@ -177,6 +177,12 @@ pub fn main(args: &[String]) -> Result<u8> {
         phases.push(("minimal build", t.elapsed()));
     }
 
+    // The parsers of untrusted bytes, fuzzed on the host.
+    step("test: fuzz the parsers");
+    let t = Instant::now();
+    lint_cases.extend(crate::fuzz::test_cases(&tools));
+    phases.push(("fuzz", t.elapsed()));
+
     // The project as a patch series: it must apply and give the overlaid tree.
     step("test: patch series");
     let t = Instant::now();
