@@ -5,7 +5,9 @@
 // a protected buffer and a request for CPU access to it (`kernel::dma_buf` has neither), and a
 // read of the carveout through the kernel's direct map that must oops; `attach` also looks a PCI
 // device up by number, which no abstraction offers. Wrapping any of this would add to the kernel
-// crate exactly the CPU mappings of protected memory it keeps out.
+// crate exactly the CPU mappings of protected memory it keeps out. `fuzz` passes the key manager
+// raw parameters, with the types, offsets and sizes a C client of the TEE could pass, which the
+// abstractions' parameter types make impossible to build.
 
 //! Tests of the rstkey emulated secure world: a TEE kernel client driven through debugfs.
 //!
@@ -25,7 +27,12 @@
 //! - `oob`: memory references outside their shared memory;
 //! - `vmap`, `cpu-access`: kernel CPU access to a protected buffer;
 //! - `attach <PCI_DEVID>`, `attach-faux`: attach a device and return the DMA address;
-//! - `fault <phys>`: read the carveout at `phys` through the direct map, which must oops.
+//! - `fault <phys>`: read the carveout at `phys` through the direct map, which must oops;
+//! - `fuzz <seed> <n> [<blob hex>]`: `n` invocations of the key manager with random functions
+//!   and raw parameters (types, values, offsets and sizes, in and out of their shared memory,
+//!   restricted and not), the input memory holding random bytes or the blob with a few bits
+//!   flipped; returns how many got each result code. A code the key manager does not document,
+//!   or an error of the TEE core, is counted as `unexpected`.
 //!
 //! A dma-buf is a file: its last reference is dropped with `fput()`, which defers the release to
 //! the return to user space. Buffers freed by a command are back in the pool once its write
@@ -49,6 +56,7 @@ use kernel::{
         Mutex, //
     },
     tee::{
+        backend::result,
         rstkey_km::{
             self,
             cmd, //
@@ -173,6 +181,196 @@ impl Client {
             ],
         )
     }
+}
+
+/// A xorshift64* generator: a fuzz run is reproduced from its seed.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        let mut x = self.0;
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        self.0 = x;
+        x.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    /// A number below `n` (not 0).
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+
+    /// An offset and a size for a memory reference into `len` bytes of which the first `data`
+    /// are the input: mostly inside them, or exactly the input, else at or past their end, or
+    /// overflowing.
+    fn range(&mut self, len: usize, data: usize) -> (usize, usize) {
+        match self.below(8) {
+            0 => (self.next() as usize, self.next() as usize),
+            1 => (len, 1 + self.below(4) as usize),
+            2 => (0, len + 1 + self.below(16) as usize),
+            3 => (usize::MAX - self.below(4) as usize, 2 + self.below(4) as usize),
+            4 => (0, data),
+            _ => {
+                let off = self.below(len as u64 + 1) as usize;
+                (off, self.below((len - off) as u64 + 1) as usize)
+            }
+        }
+    }
+}
+
+/// Parameter types (`TEE_IOCTL_PARAM_ATTR_TYPE_*`).
+const VALUE_INPUT: u64 = bindings::TEE_IOCTL_PARAM_ATTR_TYPE_VALUE_INPUT as u64;
+const MEMREF_INPUT: u64 = bindings::TEE_IOCTL_PARAM_ATTR_TYPE_MEMREF_INPUT as u64;
+const MEMREF_OUTPUT: u64 = bindings::TEE_IOCTL_PARAM_ATTR_TYPE_MEMREF_OUTPUT as u64;
+const MEMREF_INOUT: u64 = bindings::TEE_IOCTL_PARAM_ATTR_TYPE_MEMREF_INOUT as u64;
+
+/// Size of the input memory of a fuzz run: more than the largest blob.
+const FUZZ_INPUT: usize = 8192;
+
+/// The result codes the key manager documents, with the names `fuzz` prints.
+const FUZZ_CODES: [(u32, &str); 10] = [
+    (result::SUCCESS, "ok"),
+    (result::BAD_PARAMETERS, "bad_parameters"),
+    (result::SHORT_BUFFER, "short_buffer"),
+    (result::MAC_INVALID, "mac_invalid"),
+    (result::BAD_FORMAT, "bad_format"),
+    (result::NOT_SUPPORTED, "not_supported"),
+    (result::ACCESS_DENIED, "access_denied"),
+    (result::ITEM_NOT_FOUND, "item_not_found"),
+    (result::OUT_OF_MEMORY, "out_of_memory"),
+    (result::BAD_STATE, "bad_state"),
+];
+
+/// Runs `n` random invocations of the key manager; see `fuzz` in the module documentation.
+fn fuzz(c: &Client, seed: u64, n: u64, blob: &[u8]) -> Result<CString> {
+    if blob.len() > FUZZ_INPUT {
+        return Err(EINVAL);
+    }
+    let mut rng = Rng(seed | 1);
+    let session = c.ctx.open_session(&rstkey_km::UUID, &mut [])?;
+    let mut input = c.ctx.alloc_shm(FUZZ_INPUT)?;
+    let (_key, prot) = c.protmem(KEY_BUF)?;
+    let out = c.ctx.alloc_shm(sha256::DIGEST_SIZE * 2)?;
+    let mut bytes = KVec::from_elem(0u8, FUZZ_INPUT, GFP_KERNEL)?;
+    let mut counts = [0u64; FUZZ_CODES.len()];
+    let (mut unexpected, mut unwrapped) = (0u64, 0u64);
+    for _ in 0..n {
+        let len = if !blob.is_empty() && rng.below(2) == 0 {
+            bytes[..blob.len()].copy_from_slice(blob);
+            for _ in 0..rng.below(4) {
+                let i = rng.below(blob.len() as u64) as usize;
+                bytes[i] ^= 1 << rng.below(8);
+            }
+            blob.len()
+        } else {
+            let len = rng.below(128) as usize;
+            for b in bytes[..len].iter_mut() {
+                *b = rng.next() as u8;
+            }
+            len
+        };
+        input.write(0, &bytes[..len])?;
+
+        let func = if rng.below(8) == 0 {
+            rng.next() as u32
+        } else {
+            rng.below(5) as u32
+        };
+        let shms = [&input, &prot, &out];
+        let mut raw: [bindings::tee_param; 4] = pin_init::zeroed();
+        // Half the time the parameter types the command takes, so that it gets past the type
+        // check to the offsets, sizes and contents; else any number of any types.
+        let types: &[u64] = match func {
+            _ if rng.below(2) == 0 => &[],
+            cmd::IMPORT | cmd::UNWRAP | cmd::CHECK => &[MEMREF_INPUT, MEMREF_OUTPUT],
+            cmd::GENERATE => &[VALUE_INPUT, MEMREF_OUTPUT],
+            cmd::ZEROIZE => &[MEMREF_INOUT],
+            _ => &[],
+        };
+        let num = if types.is_empty() {
+            rng.below(raw.len() as u64 + 1) as usize
+        } else {
+            types.len()
+        };
+        for (i, p) in raw[..num].iter_mut().enumerate() {
+            // 0 to 7 are the types of `TEE_IOCTL_PARAM_ATTR_TYPE_*` (4 is unused), 8 to 255 no
+            // type; now and then with bits above the type set. The union is filled as the type
+            // says: a client that gives a memory reference gives its shared memory.
+            let ty = types.get(i).copied().unwrap_or_else(|| match rng.below(9) {
+                8 => 8 + rng.below(248),
+                t => t,
+            });
+            let high = if rng.below(4) == 0 {
+                rng.next() & !0xff
+            } else {
+                0
+            };
+            p.attr = ty | high;
+            if (MEMREF_INPUT..=MEMREF_INOUT).contains(&ty) {
+                let shm = shms[rng.below(shms.len() as u64) as usize];
+                let (shm_offs, size) = rng.range(shm.size(), len);
+                p.u.memref = bindings::tee_param_memref {
+                    shm_offs,
+                    size,
+                    shm: shm.as_raw(),
+                };
+            } else {
+                let a = if rng.below(2) == 0 {
+                    rng.below(KEY_BUF as u64 + 8)
+                } else {
+                    rng.next()
+                };
+                p.u.value = bindings::tee_param_value {
+                    a,
+                    b: rng.next(),
+                    c: rng.next(),
+                };
+            }
+        }
+        // Now and then a session that is not open.
+        let sid = if rng.below(64) == 0 {
+            rng.next() as u32
+        } else {
+            session.id()
+        };
+        let mut arg = bindings::tee_ioctl_invoke_arg {
+            func,
+            session: sid,
+            cancel_id: 0,
+            ret: 0,
+            ret_origin: 0,
+            // CAST: At most 4.
+            num_params: num as u32,
+            params: bindings::__IncompleteArrayField::new(),
+        };
+        // SAFETY: The context is open, `arg` is valid, and `raw` holds `num` parameters whose
+        // memory references point to shared memory that lives until the end of the function.
+        let rc =
+            unsafe { bindings::tee_client_invoke_func(c.ctx.as_raw(), &mut arg, raw.as_mut_ptr()) };
+        match FUZZ_CODES.iter().position(|(code, _)| *code == arg.ret) {
+            Some(i) if rc == 0 => counts[i] += 1,
+            _ => unexpected += 1,
+        }
+        if rc == 0 && arg.ret == result::SUCCESS && func == cmd::UNWRAP {
+            unwrapped += 1;
+        }
+    }
+    drop(session);
+
+    let mut text = KVec::new();
+    for ((_, name), n) in FUZZ_CODES.iter().zip(counts) {
+        let word = CString::try_from_fmt(fmt!("{}={} ", name, n))?;
+        text.extend_from_slice(word.to_bytes(), GFP_KERNEL)?;
+    }
+    let text = core::str::from_utf8(&text).map_err(|_| EINVAL)?;
+    CString::try_from_fmt(fmt!(
+        "runs={} {}unwrapped={} unexpected={}",
+        n,
+        text,
+        unwrapped,
+        unexpected
+    ))
 }
 
 /// The state of the debugfs file.
@@ -313,6 +511,13 @@ impl Tester {
                 attach_pci(c, devid)
             }
             b"fault" => fault(num(arg1)?),
+            b"fuzz" => {
+                let blob = match words.next() {
+                    Some(hex) => parse_hex(hex)?,
+                    None => KVec::new(),
+                };
+                fuzz(c, num(arg1)?, num(arg2)?, &blob)
+            }
             _ => return Err(EINVAL),
         };
 
