@@ -2,9 +2,10 @@
 
 //! Wrapped key blobs and the device key that unwraps them.
 //!
-//! The format is defined in `include/uapi/linux/rstkey_km.h`: a header, the key encrypted with
-//! AES-256-CBC (PKCS#7 padding) and an HMAC-SHA256 tag over the header and the ciphertext
-//! (encrypt-then-MAC). The tag is checked, in constant time, before anything is decrypted.
+//! The format is defined in `include/uapi/linux/rstkey_km.h`: a header that binds the key's type,
+//! usages and flags, the key encrypted with AES-256-CBC (PKCS#7 padding) and an HMAC-SHA256 tag
+//! over the header and the ciphertext (encrypt-then-MAC). The tag is checked, in constant time,
+//! before anything is decrypted.
 
 use kernel::{
     crypto::{
@@ -16,15 +17,23 @@ use kernel::{
         backend::result,
         rstkey_km::{
             blob::{
+                usage,
                 ALG_AES256_CBC_HMAC_SHA256,
                 ALG_OFFSET,
+                FLAGS_OFFSET,
+                FLAG_EXPORTABLE,
                 HDR_SIZE,
                 IV_OFFSET,
                 IV_SIZE,
+                KEY_AES,
                 KEY_LEN_OFFSET,
+                KEY_RSA,
+                KEY_TYPE_OFFSET,
                 MAGIC,
                 MAGIC_OFFSET,
+                RESERVED_OFFSET,
                 TAG_SIZE,
+                USAGE_OFFSET,
                 VERSION,
                 VERSION_OFFSET, //
             },
@@ -72,6 +81,61 @@ impl Drop for Secret {
     }
 }
 
+/// What a blob says of its key: its type, usages and flags.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct KeyInfo {
+    /// `RSTKEY_KM_KEY_*`.
+    pub(crate) key_type: u8,
+    /// `RSTKEY_KM_USAGE_*` bits.
+    pub(crate) usage: u16,
+    /// `RSTKEY_KM_FLAG_*` bits.
+    pub(crate) flags: u32,
+}
+
+impl KeyInfo {
+    /// Checks that a key of `len` bytes may have this type, these usages and flags.
+    ///
+    /// # Errors
+    ///
+    /// [`result::NOT_SUPPORTED`] for an unknown type, [`result::BAD_FORMAT`] for no usage, a usage
+    /// of another type, an unknown flag or a length the type or a usage does not allow.
+    fn check(&self, len: usize) -> core::result::Result<(), u32> {
+        let (all, len_ok) = match self.key_type {
+            KEY_AES => {
+                // The lengths each mode takes: one AES key, or two for XTS.
+                let one = matches!(len, 16 | 24 | 32);
+                let two = matches!(len, 32 | 64);
+                let ok = (self.usage & !usage::AES_XTS == 0 || one)
+                    && (self.usage & usage::AES_XTS == 0 || two);
+                (usage::AES, ok)
+            }
+            KEY_RSA => (usage::RSA, (1..=MAX_KEY).contains(&len)),
+            _ => return Err(result::NOT_SUPPORTED),
+        };
+        if self.usage == 0 || self.usage & !all != 0 || self.flags & !FLAG_EXPORTABLE != 0 {
+            return Err(result::BAD_FORMAT);
+        }
+        if !len_ok {
+            return Err(result::BAD_FORMAT);
+        }
+        Ok(())
+    }
+
+    /// Returns whether the key is of type `key_type` and may be used for every usage in `needed`
+    /// (at least one).
+    pub(crate) fn allows(&self, key_type: u8, needed: u16) -> bool {
+        self.key_type == key_type && needed != 0 && self.usage & needed == needed
+    }
+}
+
+/// An unwrapped key: its bytes and what its blob says of it.
+pub(crate) struct Key {
+    /// The key.
+    pub(crate) secret: Secret,
+    /// Its type, usages and flags.
+    pub(crate) info: KeyInfo,
+}
+
 /// The device key: an AES-256 encryption key and an HMAC-SHA256 key, held by the secure world
 /// only.
 pub(crate) struct DeviceKey {
@@ -108,20 +172,22 @@ impl DeviceKey {
         })
     }
 
-    /// Authenticates and decrypts `blob` and returns the key.
+    /// Authenticates and decrypts `blob` and returns the key with its type, usages and flags.
     ///
     /// # Errors
     ///
     /// The result code for the client:
     /// - [`result::BAD_PARAMETERS`]: the blob is shorter than a header, or its length does not
     ///   match the key length of the header, or the key length is 0 or above [`MAX_KEY`];
-    /// - [`result::BAD_FORMAT`]: the magic is wrong, or the padding is (which the tag makes
-    ///   impossible for a blob wrapped under this device key);
-    /// - [`result::NOT_SUPPORTED`]: an unknown version or algorithm;
+    /// - [`result::BAD_FORMAT`]: the magic is wrong, the reserved byte is not zero, the usages or
+    ///   flags or the key length do not suit the key type (see [`KeyInfo`]), or the padding is
+    ///   wrong (which the tag makes impossible for a blob wrapped under this device key);
+    /// - [`result::NOT_SUPPORTED`]: an unknown version (version 1 included), algorithm or key
+    ///   type;
     /// - [`result::MAC_INVALID`]: the tag does not match, the blob was changed or wrapped under
     ///   another key;
     /// - [`result::OUT_OF_MEMORY`].
-    pub(crate) fn unwrap(&self, blob: &[u8]) -> core::result::Result<Secret, u32> {
+    pub(crate) fn unwrap(&self, blob: &[u8]) -> core::result::Result<Key, u32> {
         let (hdr, rest) = blob
             .split_at_checked(HDR_SIZE)
             .ok_or(result::BAD_PARAMETERS)?;
@@ -143,6 +209,20 @@ impl DeviceKey {
             return Err(result::BAD_PARAMETERS);
         }
         let (ct, tag) = rest.split_at(ct_len);
+        if hdr[RESERVED_OFFSET] != 0 {
+            return Err(result::BAD_FORMAT);
+        }
+        let info = KeyInfo {
+            key_type: hdr[KEY_TYPE_OFFSET],
+            usage: u16::from_le_bytes([hdr[USAGE_OFFSET], hdr[USAGE_OFFSET + 1]]),
+            flags: u32::from_le_bytes([
+                hdr[FLAGS_OFFSET],
+                hdr[FLAGS_OFFSET + 1],
+                hdr[FLAGS_OFFSET + 2],
+                hdr[FLAGS_OFFSET + 3],
+            ]),
+        };
+        info.check(key_len)?;
 
         let mac = sha256::hmac(&self.mac, &blob[..HDR_SIZE + ct_len]);
         if !ct_eq(&mac, tag) {
@@ -175,7 +255,10 @@ impl DeviceKey {
         }
         wipe(&mut plain.0[key_len..]);
         plain.0.truncate(key_len);
-        Ok(plain)
+        Ok(Key {
+            secret: plain,
+            info,
+        })
     }
 }
 
@@ -192,22 +275,35 @@ mod tests {
         DeviceKey::new(&k)
     }
 
-    /// The key `0123456789abcdef` wrapped by `tests/host/wrap-key` (openssl) under
+    /// The AES-CBC key `0123456789abcdef` wrapped by `tests/host/wrap-key` (openssl) under
     /// [`device_key`] with the IV a0..af.
-    const BLOB: [u8; 88] = [
-        0x52, 0x4b, 0x57, 0x42, 0x01, 0x01, 0x10, 0x00, 0xa0, 0xa1, 0xa2, 0xa3, 0xa4, 0xa5, 0xa6,
-        0xa7, 0xa8, 0xa9, 0xaa, 0xab, 0xac, 0xad, 0xae, 0xaf, 0xce, 0x1c, 0xf3, 0xa4, 0xe3, 0xb8,
-        0x7b, 0x13, 0x9b, 0xa3, 0xcf, 0xf1, 0x0a, 0xce, 0x35, 0xb6, 0x06, 0xd9, 0x6b, 0x2e, 0x18,
-        0x4b, 0xf2, 0x2b, 0x73, 0xd3, 0x1b, 0xa4, 0xbe, 0x14, 0xd8, 0xc9, 0x6d, 0xf0, 0x67, 0xc5,
-        0xe1, 0x78, 0x4a, 0x59, 0xf5, 0x69, 0xf1, 0x40, 0x11, 0x46, 0x13, 0xa7, 0x18, 0xc4, 0x10,
-        0x22, 0x53, 0x3b, 0xc0, 0x41, 0xee, 0xdd, 0xbd, 0xb8, 0xf3, 0xa4, 0x69, 0xfc,
+    const BLOB: [u8; 96] = [
+        0x52, 0x4b, 0x57, 0x42, 0x02, 0x01, 0x10, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00,
+        0x00, 0xa0, 0xa1, 0xa2, 0xa3, 0xa4, 0xa5, 0xa6, 0xa7, 0xa8, 0xa9, 0xaa, 0xab, 0xac, 0xad,
+        0xae, 0xaf, 0xce, 0x1c, 0xf3, 0xa4, 0xe3, 0xb8, 0x7b, 0x13, 0x9b, 0xa3, 0xcf, 0xf1, 0x0a,
+        0xce, 0x35, 0xb6, 0x06, 0xd9, 0x6b, 0x2e, 0x18, 0x4b, 0xf2, 0x2b, 0x73, 0xd3, 0x1b, 0xa4,
+        0xbe, 0x14, 0xd8, 0xc9, 0x1b, 0x8e, 0xc8, 0xa3, 0x6e, 0xc7, 0xe0, 0x81, 0x9a, 0x55, 0xb7,
+        0xd1, 0x6a, 0x87, 0xe0, 0x0e, 0x31, 0xf5, 0x81, 0xa2, 0x1f, 0x35, 0x06, 0x3c, 0x5c, 0x4b,
+        0xc8, 0x15, 0xcb, 0xf3, 0xe0, 0x7d,
     ];
 
-    /// A blob wrapped by openssl unwraps to its key.
+    /// A blob wrapped by openssl unwraps to its key, type, usages and flags.
     #[test]
     fn unwrap_openssl_vector() -> Result {
         let key = device_key()?.unwrap(&BLOB).map_err(|_| EINVAL)?;
-        assert_eq!(&key.0[..], b"0123456789abcdef");
+        assert_eq!(&key.secret.0[..], b"0123456789abcdef");
+        assert_eq!(
+            key.info,
+            KeyInfo {
+                key_type: KEY_AES,
+                usage: usage::AES_CBC,
+                flags: 0
+            }
+        );
+        assert!(key.info.allows(KEY_AES, usage::AES_CBC));
+        assert!(!key.info.allows(KEY_AES, usage::AES_CTR));
+        assert!(!key.info.allows(KEY_AES, 0));
+        assert!(!key.info.allows(KEY_RSA, usage::AES_CBC));
         Ok(())
     }
 
@@ -220,14 +316,18 @@ mod tests {
             b[i] ^= 0x01;
             let want = match i {
                 0..4 => result::BAD_FORMAT,
-                4 | 5 => result::NOT_SUPPORTED,
-                // Key length 17 has the same ciphertext length: only the tag catches it.
+                // The version (1 is no longer read), the algorithm, the key type (0).
+                4 | 5 | 8 => result::NOT_SUPPORTED,
+                // Key length 272: another ciphertext length.
                 7 => result::BAD_PARAMETERS,
+                // Key length 17, the reserved byte, no usage, an RSA usage, unknown flags.
+                6 | 9 | 10 | 11 | 13..16 => result::BAD_FORMAT,
+                // The exportable flag is a flag, but the tag no longer matches.
                 _ => result::MAC_INVALID,
             };
             assert_eq!(dk.unwrap(&b).err(), Some(want));
         }
-        assert_eq!(dk.unwrap(&BLOB[..87]).err(), Some(result::BAD_PARAMETERS));
+        assert_eq!(dk.unwrap(&BLOB[..95]).err(), Some(result::BAD_PARAMETERS));
         assert_eq!(dk.unwrap(&BLOB[..10]).err(), Some(result::BAD_PARAMETERS));
         assert_eq!(dk.unwrap(&[]).err(), Some(result::BAD_PARAMETERS));
 
@@ -236,5 +336,40 @@ mod tests {
         let other = DeviceKey::new(&other)?;
         assert_eq!(other.unwrap(&BLOB).err(), Some(result::MAC_INVALID));
         Ok(())
+    }
+
+    /// The lengths, usages and flags each key type takes.
+    #[test]
+    fn key_info_rules() {
+        let info = |key_type, usage, flags| KeyInfo {
+            key_type,
+            usage,
+            flags,
+        };
+        let cbc = usage::AES_CBC;
+        let xts = usage::AES_XTS;
+        for len in [16, 24, 32] {
+            assert_eq!(info(KEY_AES, cbc, 0).check(len), Ok(()));
+        }
+        assert_eq!(info(KEY_AES, xts, 0).check(64), Ok(()));
+        assert_eq!(info(KEY_AES, xts | cbc, 0).check(32), Ok(()));
+        assert_eq!(
+            info(KEY_AES, xts | cbc, 0).check(64),
+            Err(result::BAD_FORMAT)
+        );
+        assert_eq!(info(KEY_AES, xts, 0).check(16), Err(result::BAD_FORMAT));
+        assert_eq!(info(KEY_AES, cbc, 0).check(64), Err(result::BAD_FORMAT));
+        assert_eq!(info(KEY_AES, cbc, FLAG_EXPORTABLE).check(16), Ok(()));
+        assert_eq!(info(KEY_AES, cbc, 2).check(16), Err(result::BAD_FORMAT));
+        assert_eq!(info(KEY_AES, 0, 0).check(16), Err(result::BAD_FORMAT));
+        assert_eq!(
+            info(KEY_AES, usage::RSA_SIGN, 0).check(16),
+            Err(result::BAD_FORMAT)
+        );
+        assert_eq!(info(KEY_RSA, usage::RSA, 0).check(1), Ok(()));
+        assert_eq!(info(KEY_RSA, usage::RSA_SIGN, 0).check(MAX_KEY), Ok(()));
+        assert_eq!(info(KEY_RSA, cbc, 0).check(16), Err(result::BAD_FORMAT));
+        assert_eq!(info(0, cbc, 0).check(16), Err(result::NOT_SUPPORTED));
+        assert_eq!(info(3, cbc, 0).check(16), Err(result::NOT_SUPPORTED));
     }
 }

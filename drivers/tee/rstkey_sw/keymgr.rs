@@ -144,7 +144,12 @@ impl SecureWorld {
     }
 
     fn unwrap(&self, params: &mut Params<'_>) -> core::result::Result<(), Failure> {
-        bad(params.check_types(&[MemrefInput, MemrefOutput]))?;
+        bad(params.check_types(&[MemrefInput, MemrefOutput, ValueInput]))?;
+        // The use the caller will make of the key: its type and the usages it needs.
+        let want = bad(params.value(2))?;
+        let (Ok(key_type), Ok(needed)) = (u8::try_from(want.a), u16::try_from(want.b)) else {
+            return Err(fail(result::BAD_PARAMETERS));
+        };
         let device_key = self
             .device_key
             .as_ref()
@@ -158,7 +163,10 @@ impl SecureWorld {
             .map_err(|_| fail(result::OUT_OF_MEMORY))?;
         bad(src.shm.read(src.offset, &mut blob))?;
         let key = device_key.unwrap(&blob).map_err(fail)?;
-        self.store(params, 1, &key.0)
+        if !key.info.allows(key_type, needed) {
+            return Err(fail(result::ACCESS_DENIED));
+        }
+        self.store(params, 1, &key.secret.0)
     }
 
     fn generate(&self, params: &mut Params<'_>) -> core::result::Result<(), Failure> {

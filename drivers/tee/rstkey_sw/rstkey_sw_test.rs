@@ -16,8 +16,9 @@
 //! results with independent references (openssl on the host, sha256sum in the guest). Commands:
 //!
 //! - `alloc <size>`: allocate protected memory with the in-kernel API and free it;
-//! - `import <hex>`, `unwrap <hex>`: place a clear key / unwrap a key blob into protected memory,
-//!   then return the key length and the SHA-256 digest of the key the secure world computes;
+//! - `import <hex>`, `unwrap <hex> [<type> <usages>]`: place a clear key / unwrap a key blob into
+//!   protected memory (for the use of the key type and usages given, AES-CBC by default), then
+//!   return the key length and the SHA-256 digest of the key the secure world computes;
 //! - `generate <len>`: generate a key, return its digest;
 //! - `zeroize-cmd <size>`: generate, ZEROIZE, return the digest of the whole buffer;
 //! - `fill-free <size>`: fill a buffer with random keys, return its digest and free it;
@@ -151,16 +152,28 @@ impl Client {
         Ok(digest)
     }
 
-    /// Runs IMPORT or UNWRAP of `input` into a new key buffer; returns the key length and digest.
-    fn place(&self, func: u32, input: &[u8]) -> Result<(usize, sha256::Digest)> {
+    /// Runs IMPORT, or UNWRAP for the use `unwrap_for` (key type, usages), of `input` into a new
+    /// key buffer; returns the key length and digest.
+    fn place(
+        &self,
+        input: &[u8],
+        unwrap_for: Option<(u64, u64)>,
+    ) -> Result<(usize, sha256::Digest)> {
         let mut inp = self.ctx.alloc_shm(input.len().max(1))?;
         inp.write(0, input)?;
         let (_buf, shm) = self.protmem(KEY_BUF)?;
         let mut params = [
             Param::MemRefInput(MemRef::new(&inp, 0, input.len())?),
             Param::MemRefOutput(MemRef::whole(&shm)),
+            Param::ValueInput(Value { a: 0, b: 0, c: 0 }),
         ];
-        self.invoke(func, &mut params)?;
+        match unwrap_for {
+            Some((a, b)) => {
+                params[2] = Param::ValueInput(Value { a, b, c: 0 });
+                self.invoke(cmd::UNWRAP, &mut params)?;
+            }
+            None => self.invoke(cmd::IMPORT, &mut params[..2])?,
+        }
         let len = match params[1] {
             Param::MemRefOutput(m) => m.size(),
             _ => return Err(EINVAL),
@@ -209,7 +222,10 @@ impl Rng {
             0 => (self.next() as usize, self.next() as usize),
             1 => (len, 1 + self.below(4) as usize),
             2 => (0, len + 1 + self.below(16) as usize),
-            3 => (usize::MAX - self.below(4) as usize, 2 + self.below(4) as usize),
+            3 => (
+                usize::MAX - self.below(4) as usize,
+                2 + self.below(4) as usize,
+            ),
             4 => (0, data),
             _ => {
                 let off = self.below(len as u64 + 1) as usize;
@@ -244,6 +260,11 @@ const FUZZ_CODES: [(u32, &str); 10] = [
 
 /// Runs `n` random invocations of the key manager; see `fuzz` in the module documentation.
 fn fuzz(c: &Client, seed: u64, n: u64, blob: &[u8]) -> Result<CString> {
+    // The seed blobs of the tests wrap AES-CBC keys.
+    let blob_use = (
+        u64::from(rstkey_km::blob::KEY_AES),
+        u64::from(rstkey_km::blob::usage::AES_CBC),
+    );
     if blob.len() > FUZZ_INPUT {
         return Err(EINVAL);
     }
@@ -283,7 +304,8 @@ fn fuzz(c: &Client, seed: u64, n: u64, blob: &[u8]) -> Result<CString> {
         // check to the offsets, sizes and contents; else any number of any types.
         let types: &[u64] = match func {
             _ if rng.below(2) == 0 => &[],
-            cmd::IMPORT | cmd::UNWRAP | cmd::CHECK => &[MEMREF_INPUT, MEMREF_OUTPUT],
+            cmd::IMPORT | cmd::CHECK => &[MEMREF_INPUT, MEMREF_OUTPUT],
+            cmd::UNWRAP => &[MEMREF_INPUT, MEMREF_OUTPUT, VALUE_INPUT],
             cmd::GENERATE => &[VALUE_INPUT, MEMREF_OUTPUT],
             cmd::ZEROIZE => &[MEMREF_INOUT],
             _ => &[],
@@ -316,14 +338,18 @@ fn fuzz(c: &Client, seed: u64, n: u64, blob: &[u8]) -> Result<CString> {
                     shm: shm.as_raw(),
                 };
             } else {
-                let a = if rng.below(2) == 0 {
-                    rng.below(KEY_BUF as u64 + 8)
-                } else {
-                    rng.next()
+                // Now and then the seed blob's type and usage (or a key length), else small,
+                // length-like or any numbers.
+                let (a, b) = match rng.below(4) {
+                    0 if func == cmd::UNWRAP => blob_use,
+                    0 => (32, 0),
+                    1 => (rng.below(4), rng.below(4)),
+                    2 => (rng.below(KEY_BUF as u64 + 8), rng.next()),
+                    _ => (rng.next(), rng.next()),
                 };
                 p.u.value = bindings::tee_param_value {
                     a,
-                    b: rng.next(),
+                    b,
                     c: rng.next(),
                 };
             }
@@ -403,12 +429,18 @@ impl Tester {
             }
             b"import" | b"unwrap" => {
                 let input = parse_hex(arg1.ok_or(EINVAL)?)?;
-                let func = if cmd == b"import" {
-                    cmd::IMPORT
+                let unwrap_for = if cmd == b"import" {
+                    None
                 } else {
-                    cmd::UNWRAP
+                    // The use the key is unwrapped for; AES-CBC unless given.
+                    let key_type =
+                        arg2.map_or(Ok(u64::from(rstkey_km::blob::KEY_AES)), parse_num)?;
+                    let usage = words
+                        .next()
+                        .map_or(Ok(u64::from(rstkey_km::blob::usage::AES_CBC)), parse_num)?;
+                    Some((key_type, usage))
                 };
-                c.place(func, &input).and_then(|(len, d)| {
+                c.place(&input, unwrap_for).and_then(|(len, d)| {
                     CString::try_from_fmt(fmt!("len={} sha256={}", len, Hex(&d)))
                 })
             }

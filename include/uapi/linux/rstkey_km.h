@@ -66,9 +66,13 @@
 
 /*
  * Authenticate and decrypt a wrapped key blob (struct rstkey_km_blob_hdr)
- * under the device key into restricted memory.
+ * under the device key into restricted memory, for the use the caller names:
+ * a blob of another key type, or without one of the usages, is refused
+ * (TEE_ERROR_ACCESS_DENIED).
  * [in]     param[0] memref: the blob
  * [out]    param[1] memref: restricted destination; size set to the key length
+ * [in]     param[2] value: a = key type (RSTKEY_KM_KEY_*), b = the usages
+ *          the caller needs (RSTKEY_KM_USAGE_*, at least one)
  */
 #define RSTKEY_KM_CMD_UNWRAP		1
 
@@ -96,7 +100,7 @@
 #define RSTKEY_KM_MAX_KEY		4096
 
 /*
- * Wrapped key blob, version 1:
+ * Wrapped key blob, version 2:
  *
  *   struct rstkey_km_blob_hdr hdr;
  *   __u8 ciphertext[(key_len / 16 + 1) * 16];
@@ -107,17 +111,44 @@
  * HMAC-SHA256 under the device's MAC key over the header and the ciphertext
  * (encrypt-then-MAC). The device key is 64 bytes: the encryption key followed
  * by the MAC key.
+ *
+ * The header binds what the key is and what it may be used for: its type,
+ * its usages (at least one, all of the type) and its flags (reserved must be
+ * zero). An AES key is 16, 24 or 32 bytes, or, for XTS, 32 or 64 (two keys);
+ * with several usages its length must suit each. An RSA key is a DER
+ * RSAPrivateKey of 1 to RSTKEY_KM_MAX_KEY bytes. Version 1 blobs, which bound
+ * no type or usage, are refused (TEE_ERROR_NOT_SUPPORTED).
  */
 #define RSTKEY_KM_BLOB_MAGIC		0x42574b52	/* "RKWB", little endian */
-#define RSTKEY_KM_BLOB_VERSION		1
+#define RSTKEY_KM_BLOB_VERSION		2
 #define RSTKEY_KM_BLOB_ALG_AES256_CBC_HMAC_SHA256	1
 #define RSTKEY_KM_BLOB_TAG_SIZE		32
+
+/* Key types */
+#define RSTKEY_KM_KEY_AES		1
+#define RSTKEY_KM_KEY_RSA		2
+
+/* Usages of AES keys */
+#define RSTKEY_KM_USAGE_AES_CBC		(1 << 0)
+#define RSTKEY_KM_USAGE_AES_ECB		(1 << 1)
+#define RSTKEY_KM_USAGE_AES_CTR		(1 << 2)
+#define RSTKEY_KM_USAGE_AES_XTS		(1 << 3)
+/* Usages of RSA keys */
+#define RSTKEY_KM_USAGE_RSA_SIGN	(1 << 8)
+#define RSTKEY_KM_USAGE_RSA_DECRYPT	(1 << 9)
+
+/* Flags: the key may be exported, wrapped under the device key */
+#define RSTKEY_KM_FLAG_EXPORTABLE	(1 << 0)
 
 struct rstkey_km_blob_hdr {
 	__le32 magic;
 	__u8 version;
 	__u8 alg;
 	__le16 key_len;
+	__u8 key_type;
+	__u8 reserved;
+	__le16 usage;
+	__le32 flags;
 	__u8 iv[16];
 };
 

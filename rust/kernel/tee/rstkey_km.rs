@@ -75,11 +75,11 @@ pub mod cmd {
     pub const CHECK: u32 = uapi::RSTKEY_KM_CMD_CHECK;
 }
 
-/// Wrapped key blobs, version 1.
+/// Wrapped key blobs, version 2.
 ///
-/// A blob is a header (`struct rstkey_km_blob_hdr`), the key encrypted with AES-256-CBC with
-/// PKCS#7 padding under the IV of the header, and an HMAC-SHA256 tag over the header and the
-/// ciphertext.
+/// A blob is a header (`struct rstkey_km_blob_hdr`: the key's length, type, usages and flags),
+/// the key encrypted with AES-256-CBC with PKCS#7 padding under the IV of the header, and an
+/// HMAC-SHA256 tag over the header and the ciphertext.
 pub mod blob {
     use core::mem::{
         offset_of,
@@ -116,16 +116,60 @@ pub mod blob {
     /// The offset of the key length (`__le16 key_len`) in the header.
     pub const KEY_LEN_OFFSET: usize = offset_of!(Header, key_len);
 
+    /// The offset of the key type (`__u8 key_type`) in the header.
+    pub const KEY_TYPE_OFFSET: usize = offset_of!(Header, key_type);
+
+    /// The offset of the reserved byte (`__u8 reserved`, zero) in the header.
+    pub const RESERVED_OFFSET: usize = offset_of!(Header, reserved);
+
+    /// The offset of the usages (`__le16 usage`) in the header.
+    pub const USAGE_OFFSET: usize = offset_of!(Header, usage);
+
+    /// The offset of the flags (`__le32 flags`) in the header.
+    pub const FLAGS_OFFSET: usize = offset_of!(Header, flags);
+
     /// The offset of the IV (`__u8 iv[]`) in the header.
     pub const IV_OFFSET: usize = offset_of!(Header, iv);
 
     /// The size of the IV, in bytes: the IV is the last field of the header.
     pub const IV_SIZE: usize = HDR_SIZE - IV_OFFSET;
 
+    /// An AES key (`RSTKEY_KM_KEY_AES`).
+    pub const KEY_AES: u8 = uapi::RSTKEY_KM_KEY_AES as u8;
+
+    /// An RSA private key, DER `RSAPrivateKey` (`RSTKEY_KM_KEY_RSA`).
+    pub const KEY_RSA: u8 = uapi::RSTKEY_KM_KEY_RSA as u8;
+
+    /// Usages (`RSTKEY_KM_USAGE_*`): the modes and operations a key may be used for.
+    pub mod usage {
+        /// AES in CBC mode.
+        pub const AES_CBC: u16 = uapi::RSTKEY_KM_USAGE_AES_CBC as u16;
+        /// AES in ECB mode.
+        pub const AES_ECB: u16 = uapi::RSTKEY_KM_USAGE_AES_ECB as u16;
+        /// AES in CTR mode.
+        pub const AES_CTR: u16 = uapi::RSTKEY_KM_USAGE_AES_CTR as u16;
+        /// AES in XTS mode: the key is two AES keys.
+        pub const AES_XTS: u16 = uapi::RSTKEY_KM_USAGE_AES_XTS as u16;
+        /// Every usage of an AES key.
+        pub const AES: u16 = AES_CBC | AES_ECB | AES_CTR | AES_XTS;
+        /// RSA signatures.
+        pub const RSA_SIGN: u16 = uapi::RSTKEY_KM_USAGE_RSA_SIGN as u16;
+        /// RSA decryption.
+        pub const RSA_DECRYPT: u16 = uapi::RSTKEY_KM_USAGE_RSA_DECRYPT as u16;
+        /// Every usage of an RSA key.
+        pub const RSA: u16 = RSA_SIGN | RSA_DECRYPT;
+    }
+
+    /// The key may be exported, wrapped under the device key (`RSTKEY_KM_FLAG_EXPORTABLE`).
+    pub const FLAG_EXPORTABLE: u32 = uapi::RSTKEY_KM_FLAG_EXPORTABLE;
+
     // The casts above don't truncate.
     const _: () = {
         assert!(uapi::RSTKEY_KM_BLOB_VERSION <= u8::MAX as u32);
         assert!(uapi::RSTKEY_KM_BLOB_ALG_AES256_CBC_HMAC_SHA256 <= u8::MAX as u32);
+        assert!(uapi::RSTKEY_KM_KEY_AES <= u8::MAX as u32);
+        assert!(uapi::RSTKEY_KM_KEY_RSA <= u8::MAX as u32);
+        assert!(uapi::RSTKEY_KM_USAGE_RSA_DECRYPT <= u16::MAX as u32);
     };
 }
 
@@ -164,10 +208,14 @@ mod tests {
                 blob::VERSION_OFFSET,
                 blob::ALG_OFFSET,
                 blob::KEY_LEN_OFFSET,
+                blob::KEY_TYPE_OFFSET,
+                blob::RESERVED_OFFSET,
+                blob::USAGE_OFFSET,
+                blob::FLAGS_OFFSET,
                 blob::IV_OFFSET,
                 blob::HDR_SIZE
             ),
-            (0, 4, 5, 6, 8, 24)
+            (0, 4, 5, 6, 8, 9, 10, 12, 16, 32)
         );
     }
 }

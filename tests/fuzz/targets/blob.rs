@@ -6,11 +6,12 @@
 //! tag valid: the target computes the blob's HMAC under the device key and writes it over the
 //! last 32 bytes, so that inputs get past the tag to the decryption and the padding check,
 //! which a random tag never would. Bit 1 sets the header's key length to one that fits the
-//! blob's length, for the same reason.
+//! blob's length, and bit 2 a valid key type, usage and flags (AES-CBC or RSA signing, by bit 3),
+//! for the same reason.
 //!
 //! Every result is compared with a reference written from the format of
 //! `include/uapi/linux/rstkey_km.h` with RustCrypto's HMAC and AES-CBC with PKCS#7 unpadding:
-//! the same key on success, the same result code on failure.
+//! the same key, type, usages and flags on success, the same result code on failure.
 
 #![no_main]
 
@@ -30,7 +31,7 @@ fn device_key() -> [u8; 64] {
 }
 
 /// Header size, tag size and the largest key, as the C header defines them.
-const HDR: usize = 24;
+const HDR: usize = 32;
 const TAG: usize = 32;
 const MAX_KEY: usize = 4096;
 
@@ -40,15 +41,18 @@ fn hmac(key: &[u8], data: &[u8]) -> [u8; 32] {
     m.finalize().into_bytes().into()
 }
 
+/// What the reference gives for a valid blob: the key, its type, usages and flags.
+type Unwrapped = (Vec<u8>, u8, u16, u32);
+
 /// The reference: what unwrapping `blob` under `dk` must give.
-fn reference(dk: &[u8; 64], blob: &[u8]) -> Result<Vec<u8>, u32> {
+fn reference(dk: &[u8; 64], blob: &[u8]) -> Result<Unwrapped, u32> {
     if blob.len() < HDR {
         return Err(result::BAD_PARAMETERS);
     }
     if &blob[0..4] != b"RKWB" {
         return Err(result::BAD_FORMAT);
     }
-    if blob[4] != 1 || blob[5] != 1 {
+    if blob[4] != 2 || blob[5] != 1 {
         return Err(result::NOT_SUPPORTED);
     }
     let key_len = usize::from(u16::from_le_bytes([blob[6], blob[7]]));
@@ -59,13 +63,33 @@ fn reference(dk: &[u8; 64], blob: &[u8]) -> Result<Vec<u8>, u32> {
     if blob.len() != HDR + ct_len + TAG {
         return Err(result::BAD_PARAMETERS);
     }
+    // Key type (byte 8), reserved (9), usages (10-11), flags (12-15).
+    let (key_type, usage) = (blob[8], u16::from_le_bytes([blob[10], blob[11]]));
+    let flags = u32::from_le_bytes([blob[12], blob[13], blob[14], blob[15]]);
+    if blob[9] != 0 {
+        return Err(result::BAD_FORMAT);
+    }
+    // AES: CBC, ECB, CTR (bits 0-2) take 16, 24 or 32 bytes, XTS (bit 3) 32 or 64. RSA: signing
+    // and decryption (bits 8, 9), any length.
+    let (usages, len_ok) = match key_type {
+        1 => {
+            let one = usage & 0x7 == 0 || [16, 24, 32].contains(&key_len);
+            let xts = usage & 0x8 == 0 || [32, 64].contains(&key_len);
+            (0x000f, one && xts)
+        }
+        2 => (0x0300, true),
+        _ => return Err(result::NOT_SUPPORTED),
+    };
+    if usage == 0 || usage & !usages != 0 || flags & !1 != 0 || !len_ok {
+        return Err(result::BAD_FORMAT);
+    }
     if hmac(&dk[32..], &blob[..HDR + ct_len]) != blob[HDR + ct_len..] {
         return Err(result::MAC_INVALID);
     }
-    let dec = cbc::Decryptor::<aes::Aes256>::new_from_slices(&dk[..32], &blob[8..24])
+    let dec = cbc::Decryptor::<aes::Aes256>::new_from_slices(&dk[..32], &blob[16..32])
         .expect("key and IV sizes");
     match dec.decrypt_padded_vec_mut::<Pkcs7>(&blob[HDR..HDR + ct_len]) {
-        Ok(plain) if plain.len() == key_len => Ok(plain),
+        Ok(plain) if plain.len() == key_len => Ok((plain, key_type, usage, flags)),
         _ => Err(result::BAD_FORMAT),
     }
 }
@@ -84,6 +108,13 @@ fuzz_target!(|data: &[u8]| {
         blob.truncate(HDR + ct_len + TAG);
         blob[6..8].copy_from_slice(&(key_len as u16).to_le_bytes());
     }
+    if mode & 4 != 0 && blob.len() >= HDR {
+        let (key_type, usage): (u8, u16) = if mode & 8 == 0 { (1, 1) } else { (2, 0x100) };
+        blob[8] = key_type;
+        blob[9] = 0;
+        blob[10..12].copy_from_slice(&usage.to_le_bytes());
+        blob[12..16].fill(0);
+    }
     if mode & 1 != 0 && blob.len() >= TAG {
         let n = blob.len() - TAG;
         let tag = hmac(&dk[32..], &blob[..n]);
@@ -94,6 +125,13 @@ fuzz_target!(|data: &[u8]| {
         Ok(k) => k,
         Err(e) => panic!("DeviceKey::new: {e:?}"),
     };
-    let got = key.unwrap(&blob).map(|s| s.0.to_vec());
+    let got = key.unwrap(&blob).map(|k| {
+        (
+            k.secret.0.to_vec(),
+            k.info.key_type,
+            k.info.usage,
+            k.info.flags,
+        )
+    });
     assert_eq!(got, reference(&dk, &blob), "blob {blob:02x?}");
 });

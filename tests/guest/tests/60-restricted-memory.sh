@@ -15,14 +15,15 @@
 #   buffer refused.
 # - Key manager: blobs wrapped on the host with openssl (tests/host/wrap-key)
 #   unwrap to keys whose SHA-256, computed by the secure world, equals the
-#   host's; every broken blob gets its errno; IMPORT and GENERATE work;
+#   host's; every broken blob gets its errno, and a blob made for one use
+#   (key type, usages) is refused for another; IMPORT and GENERATE work;
 #   ZEROIZE and freeing leave zeros (compared with sha256sum of /dev/zero):
 #   the whole pool, filled with random keys and freed, reads back as zeros.
 # - 10,000 allocate/free cycles leave the pool fully free and kmemleak clean.
 . /usr/share/rstkey/lib.sh
 [ -f /mnt/ctl/vm.env ] && . /mnt/ctl/vm.env
 
-ktap_plan 53
+ktap_plan 66
 
 fx=/mnt/ctl/fixtures
 heap=protected,crypto-key
@@ -106,17 +107,32 @@ ktap_check "attach_granted_dma_in_carveout" sh -c "[ -n '$dma' ] && [ \$(($dma))
 run "oob"; expect "memref_out_of_bounds_refused" "oob: ok refused=4"
 
 # Key manager: unwrap of host-wrapped blobs.
-for n in 1 16 32 4096; do
-	run "unwrap $(cat $fx/key$n.blob.hex)"
+# AES-CBC keys (the default use), and RSA-typed keys at the length bounds.
+for n in 1 16 24 32 4096; do
+	case $n in 1|4096) use="2 0x100" ;; *) use= ;; esac
+	run "unwrap $(cat $fx/key$n.blob.hex) $use"
 	expect "unwrap_key${n}_matches_openssl" "unwrap: ok len=$n sha256=$(cat $fx/key$n.sha256)"
 done
+run "unwrap $(cat $fx/exportable.blob.hex)"
+expect "unwrap_exportable_flag" "unwrap: ok len=32 sha256=$(cat $fx/key32.sha256)"
 for b in bad-magic:-74 bad-version:-95 bad-alg:-95 bad-keylen:-22 \
+	 bad-type:-95 bad-reserved:-74 bad-usage:-74 \
 	 bad-ciphertext:-74 bad-tag:-74 truncated:-22 extended:-22 short:-22 \
-	 other-key:-74; do
+	 other-key:-74 aes-17-bytes:-74 aes-rsa-usage:-74 unknown-flag:-74 \
+	 version-1:-95; do
 	name=${b%%:*} err=${b#*:}
 	run "unwrap $(cat $fx/$name.blob.hex)"
 	expect "unwrap_${name}_refused" "unwrap: error $err"
 done
+# A blob for one use is refused for another: EACCES.
+run "unwrap $(cat $fx/key32.blob.hex) 2 0x100"
+expect "unwrap_aes_key_as_rsa_refused" "unwrap: error -13"
+run "unwrap $(cat $fx/key32.blob.hex) 1 4"
+expect "unwrap_cbc_key_for_ctr_refused" "unwrap: error -13"
+run "unwrap $(cat $fx/key4096.blob.hex) 2 0x300"
+expect "unwrap_missing_usage_refused" "unwrap: error -13"
+run "unwrap $(cat $fx/key32.blob.hex) 1 0"
+expect "unwrap_no_usage_refused" "unwrap: error -13"
 run "import $(cat $fx/key32.hex)"
 expect "import_key32_matches_openssl" "import: ok len=32 sha256=$(cat $fx/key32.sha256)"
 run "generate 32"; g1=$res
