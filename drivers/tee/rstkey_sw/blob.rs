@@ -99,7 +99,7 @@ impl KeyInfo {
     ///
     /// [`result::NOT_SUPPORTED`] for an unknown type, [`result::BAD_FORMAT`] for no usage, a usage
     /// of another type, an unknown flag or a length the type or a usage does not allow.
-    fn check(&self, len: usize) -> core::result::Result<(), u32> {
+    pub(crate) fn check(&self, len: usize) -> core::result::Result<(), u32> {
         let (all, len_ok) = match self.key_type {
             KEY_AES => {
                 // The lengths each mode takes: one AES key, or two for XTS.
@@ -170,6 +170,62 @@ impl DeviceKey {
             enc: enc.try_into().map_err(|_| EINVAL)?,
             mac: mac.try_into().map_err(|_| EINVAL)?,
         })
+    }
+
+    /// Wraps `key`, of type, usages and flags `info`, into a blob with the IV `iv`: what
+    /// [`DeviceKey::unwrap`] opens.
+    ///
+    /// # Errors
+    ///
+    /// [`result::BAD_PARAMETERS`] if `key` is empty or longer than [`MAX_KEY`], the errors of
+    /// [`KeyInfo`]'s checks if `info` does not suit it, [`result::OUT_OF_MEMORY`].
+    pub(crate) fn wrap(
+        &self,
+        key: &[u8],
+        info: KeyInfo,
+        iv: &[u8; IV_SIZE],
+    ) -> core::result::Result<KVec<u8>, u32> {
+        let key_len = u16::try_from(key.len()).map_err(|_| result::BAD_PARAMETERS)?;
+        if key.is_empty() || key.len() > MAX_KEY {
+            return Err(result::BAD_PARAMETERS);
+        }
+        info.check(key.len())?;
+        let ct_len = ciphertext_len(key.len());
+        let aes = aes::Key::new(&self.enc).map_err(|_| result::GENERIC)?;
+
+        let mut blob = KVec::new();
+        blob.extend_with(HDR_SIZE + ct_len, 0, GFP_KERNEL)
+            .map_err(|_| result::OUT_OF_MEMORY)?;
+        let (hdr, ct) = blob.split_at_mut(HDR_SIZE);
+        hdr[MAGIC_OFFSET..MAGIC_OFFSET + MAGIC.len()].copy_from_slice(&MAGIC);
+        hdr[VERSION_OFFSET] = VERSION;
+        hdr[ALG_OFFSET] = ALG_AES256_CBC_HMAC_SHA256;
+        hdr[KEY_LEN_OFFSET..KEY_LEN_OFFSET + 2].copy_from_slice(&key_len.to_le_bytes());
+        hdr[KEY_TYPE_OFFSET] = info.key_type;
+        hdr[USAGE_OFFSET..USAGE_OFFSET + 2].copy_from_slice(&info.usage.to_le_bytes());
+        hdr[FLAGS_OFFSET..FLAGS_OFFSET + 4].copy_from_slice(&info.flags.to_le_bytes());
+        hdr[IV_OFFSET..IV_OFFSET + IV_SIZE].copy_from_slice(iv);
+
+        // CBC over the key padded as in PKCS#7; the block being encrypted is wiped after.
+        // CAST: The padding is 1 to 16 bytes.
+        let pad = (ct_len - key.len()) as u8;
+        let mut prev = *iv;
+        let mut block = [0u8; BLOCK];
+        for (i, c) in ct.chunks_exact_mut(BLOCK).enumerate() {
+            for (j, b) in block.iter_mut().enumerate() {
+                *b = key.get(i * BLOCK + j).copied().unwrap_or(pad) ^ prev[j];
+            }
+            // `chunks_exact_mut()` gives whole blocks: the conversion doesn't fail.
+            let c = <&mut aes::Block>::try_from(c).map_err(|_| result::GENERIC)?;
+            aes.encrypt(c, &block);
+            prev = *c;
+        }
+        wipe(&mut block);
+
+        let tag = sha256::hmac(&self.mac, &blob);
+        blob.extend_from_slice(&tag, GFP_KERNEL)
+            .map_err(|_| result::OUT_OF_MEMORY)?;
+        Ok(blob)
     }
 
     /// Authenticates and decrypts `blob` and returns the key with its type, usages and flags.
@@ -335,6 +391,37 @@ mod tests {
         other[0] = 0;
         let other = DeviceKey::new(&other)?;
         assert_eq!(other.unwrap(&BLOB).err(), Some(result::MAC_INVALID));
+        Ok(())
+    }
+
+    /// Wrapping the vector's key with its IV gives openssl's blob, and a wrapped key unwraps.
+    #[test]
+    fn wrap_matches_openssl() -> Result {
+        let dk = device_key()?;
+        let info = KeyInfo {
+            key_type: KEY_AES,
+            usage: usage::AES_CBC,
+            flags: 0,
+        };
+        let iv: [u8; IV_SIZE] = core::array::from_fn(|i| 0xa0 + i as u8);
+        let blob = dk
+            .wrap(b"0123456789abcdef", info, &iv)
+            .map_err(|_| EINVAL)?;
+        assert_eq!(&blob[..], &BLOB[..]);
+
+        let rsa = KeyInfo {
+            key_type: KEY_RSA,
+            usage: usage::RSA,
+            flags: FLAG_EXPORTABLE,
+        };
+        for len in [1, 15, 16, 17, MAX_KEY] {
+            let key = KVec::from_elem(0x42u8, len, GFP_KERNEL)?;
+            let blob = dk.wrap(&key, rsa, &iv).map_err(|_| EINVAL)?;
+            let back = dk.unwrap(&blob).map_err(|_| EINVAL)?;
+            assert_eq!((&back.secret.0[..], back.info), (&key[..], rsa));
+        }
+        assert_eq!(dk.wrap(&[], rsa, &iv).err(), Some(result::BAD_PARAMETERS));
+        assert_eq!(dk.wrap(&[0; 17], info, &iv).err(), Some(result::BAD_FORMAT));
         Ok(())
     }
 

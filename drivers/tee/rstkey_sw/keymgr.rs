@@ -38,6 +38,11 @@ use kernel::{
         gen_caps,
         protmem::PhysAddr,
         rstkey_km::{
+            blob::{
+                FLAG_EXPORTABLE,
+                IV_SIZE,
+                KEY_AES, //
+            },
             cmd,
             IMPL_ID,
             MAX_KEY,
@@ -51,6 +56,7 @@ use kernel::{
 use crate::{
     blob::{
         DeviceKey,
+        KeyInfo,
         Secret,
         MAX_BLOB_SIZE, //
     },
@@ -170,18 +176,68 @@ impl SecureWorld {
     }
 
     fn generate(&self, params: &mut Params<'_>) -> core::result::Result<(), Failure> {
-        bad(params.check_types(&[ValueInput, MemrefOutput]))?;
-        let len = bad(params.value(0))?.a;
-        let len = match usize::try_from(len) {
+        // The blob is asked for with a third parameter.
+        let export = params.param_type(2) == MemrefOutput;
+        if export {
+            bad(params.check_types(&[ValueInput, MemrefOutput, MemrefOutput]))?;
+        } else {
+            bad(params.check_types(&[ValueInput, MemrefOutput]))?;
+        }
+        let v = bad(params.value(0))?;
+        let len = match usize::try_from(v.a) {
             Ok(l) if (1..=MAX_KEY).contains(&l) => l,
             _ => return Err(fail(result::BAD_PARAMETERS)),
         };
+        // CAST: The fields are taken apart; `try_from` refuses a type above a byte.
+        let info = KeyInfo {
+            key_type: u8::try_from(v.b).map_err(|_| fail(result::BAD_PARAMETERS))?,
+            usage: v.c as u16,
+            flags: (v.c >> 32) as u32,
+        };
+        if (v.c >> 16) & 0xffff != 0 {
+            return Err(fail(result::BAD_PARAMETERS));
+        }
+        // A random RSA key is not random bytes: only AES keys are generated here.
+        if info.key_type != KEY_AES {
+            return Err(fail(result::NOT_SUPPORTED));
+        }
+        info.check(len).map_err(fail)?;
+        // Only an exportable key is exported, and its blob goes to kernel memory.
+        if export != (info.flags & FLAG_EXPORTABLE != 0) {
+            return Err(fail(result::BAD_PARAMETERS));
+        }
+
         let mut key = Secret(KVec::new());
         key.0
             .extend_with(len, 0, GFP_KERNEL)
             .map_err(|_| fail(result::OUT_OF_MEMORY))?;
         random::fill_bytes(&mut key.0);
-        self.store(params, 1, &key.0)
+        let blob = if export {
+            let dk = self
+                .device_key
+                .as_ref()
+                .ok_or(fail(result::ITEM_NOT_FOUND))?;
+            let mut iv = [0u8; IV_SIZE];
+            random::fill_bytes(&mut iv);
+            Some(dk.wrap(&key.0, info, &iv).map_err(fail)?)
+        } else {
+            None
+        };
+        if let Some(blob) = &blob {
+            // Nothing is stored unless the blob fits too.
+            let out = bad(params.memref(2))?;
+            if out.size < blob.len() {
+                bad(params.set_memref_size(2, blob.len()))?;
+                return Err(fail(result::SHORT_BUFFER));
+            }
+        }
+        self.store(params, 1, &key.0)?;
+        if let Some(blob) = &blob {
+            let out = bad(params.memref(2))?;
+            bad(out.shm.write(out.offset, blob))?;
+            bad(params.set_memref_size(2, blob.len()))?;
+        }
+        Ok(())
     }
 
     fn zeroize(&self, params: &mut Params<'_>) -> core::result::Result<(), Failure> {

@@ -19,7 +19,8 @@
 //! - `import <hex>`, `unwrap <hex> [<type> <usages>]`: place a clear key / unwrap a key blob into
 //!   protected memory (for the use of the key type and usages given, AES-CBC by default), then
 //!   return the key length and the SHA-256 digest of the key the secure world computes;
-//! - `generate <len>`: generate a key, return its digest;
+//! - `generate <len> [<type> <usages> [<flags>]]`: generate a key (AES-CBC by default), return
+//!   its digest, and, if the flags have `RSTKEY_KM_FLAG_EXPORTABLE`, its blob;
 //! - `zeroize-cmd <size>`: generate, ZEROIZE, return the digest of the whole buffer;
 //! - `fill-free <size>`: fill a buffer with random keys, return its digest and free it;
 //! - `alloc-check <size>`: allocate a buffer and return its digest (after `fill-free` of the
@@ -60,6 +61,7 @@ use kernel::{
         backend::result,
         rstkey_km::{
             self,
+            blob::usage,
             cmd, //
         },
         Context,
@@ -181,20 +183,68 @@ impl Client {
         Ok((len, self.check(&shm, 0, len)?))
     }
 
-    fn generate(&self, shm: &Shm, offset: usize, len: usize) -> Result {
-        self.invoke(
-            cmd::GENERATE,
-            &mut [
-                Param::ValueInput(Value {
-                    a: len as u64,
-                    b: 0,
-                    c: 0,
-                }),
-                Param::MemRefOutput(MemRef::new(shm, offset, len)?),
-            ],
-        )
+    /// Generates a key of `len` bytes, type `key_type` and usages and flags `use_` (usages in
+    /// bits 0-15, flags in bits 32-63) at `offset` of `shm`; with `blob`, exports it there and
+    /// returns the blob's length.
+    fn generate(
+        &self,
+        shm: &Shm,
+        offset: usize,
+        len: usize,
+        (key_type, use_): (u64, u64),
+        blob: Option<&Shm>,
+    ) -> Result<usize> {
+        let mut params = [
+            Param::ValueInput(Value {
+                a: len as u64,
+                b: key_type,
+                c: use_,
+            }),
+            Param::MemRefOutput(MemRef::new(shm, offset, len)?),
+            Param::ValueInput(Value { a: 0, b: 0, c: 0 }),
+        ];
+        let Some(blob) = blob else {
+            self.invoke(cmd::GENERATE, &mut params[..2])?;
+            return Ok(0);
+        };
+        params[2] = Param::MemRefOutput(MemRef::whole(blob));
+        self.invoke(cmd::GENERATE, &mut params)?;
+        match params[2] {
+            Param::MemRefOutput(m) => Ok(m.size()),
+            _ => Err(EINVAL),
+        }
+    }
+
+    /// Fills `size` bytes of `shm` with generated keys, in one session: AES-XTS keys of 64 bytes,
+    /// then AES-CBC keys of 32 and 16 bytes; the last 0 to 15 bytes are left.
+    fn fill(&self, shm: &Shm, size: usize) -> Result {
+        let session = self.ctx.open_session(&rstkey_km::UUID, &mut [])?;
+        let mut off = 0;
+        loop {
+            let (len, use_) = match size - off {
+                64.. => (64, usage::AES_XTS),
+                32.. => (32, usage::AES_CBC),
+                16.. => (16, usage::AES_CBC),
+                _ => return Ok(()),
+            };
+            session.invoke(
+                cmd::GENERATE,
+                &mut [
+                    Param::ValueInput(Value {
+                        a: len as u64,
+                        b: AES,
+                        c: u64::from(use_),
+                    }),
+                    Param::MemRefOutput(MemRef::new(shm, off, len)?),
+                ],
+            )?;
+            off += len;
+        }
     }
 }
+
+/// The AES key type, as a parameter value.
+const AES: u64 = rstkey_km::blob::KEY_AES as u64;
 
 /// A xorshift64* generator: a fuzz run is reproduced from its seed.
 struct Rng(u64);
@@ -306,7 +356,8 @@ fn fuzz(c: &Client, seed: u64, n: u64, blob: &[u8]) -> Result<CString> {
             _ if rng.below(2) == 0 => &[],
             cmd::IMPORT | cmd::CHECK => &[MEMREF_INPUT, MEMREF_OUTPUT],
             cmd::UNWRAP => &[MEMREF_INPUT, MEMREF_OUTPUT, VALUE_INPUT],
-            cmd::GENERATE => &[VALUE_INPUT, MEMREF_OUTPUT],
+            cmd::GENERATE if rng.below(2) == 0 => &[VALUE_INPUT, MEMREF_OUTPUT],
+            cmd::GENERATE => &[VALUE_INPUT, MEMREF_OUTPUT, MEMREF_OUTPUT],
             cmd::ZEROIZE => &[MEMREF_INOUT],
             _ => &[],
         };
@@ -338,20 +389,16 @@ fn fuzz(c: &Client, seed: u64, n: u64, blob: &[u8]) -> Result<CString> {
                     shm: shm.as_raw(),
                 };
             } else {
-                // Now and then the seed blob's type and usage (or a key length), else small,
-                // length-like or any numbers.
-                let (a, b) = match rng.below(4) {
-                    0 if func == cmd::UNWRAP => blob_use,
-                    0 => (32, 0),
-                    1 => (rng.below(4), rng.below(4)),
-                    2 => (rng.below(KEY_BUF as u64 + 8), rng.next()),
-                    _ => (rng.next(), rng.next()),
+                // Now and then the seed blob's use, or an AES-CBC key of 32 bytes to generate,
+                // exportable or not; else small, length-like or any numbers.
+                let (a, b, c) = match rng.below(4) {
+                    0 if func == cmd::UNWRAP => (blob_use.0, blob_use.1, 0),
+                    0 => (32, AES, 1 | (rng.below(2) << 32)),
+                    1 => (rng.below(4), rng.below(4), rng.below(4)),
+                    2 => (rng.below(KEY_BUF as u64 + 8), rng.next(), rng.next()),
+                    _ => (rng.next(), rng.next(), rng.next()),
                 };
-                p.u.value = bindings::tee_param_value {
-                    a,
-                    b,
-                    c: rng.next(),
-                };
+                p.u.value = bindings::tee_param_value { a, b, c };
             }
         }
         // Now and then a session that is not open.
@@ -446,18 +493,42 @@ impl Tester {
             }
             b"generate" => {
                 let len = num(arg1)? as usize;
+                // Key type, usages, flags: an AES-CBC key unless given.
+                let key_type = arg2.map_or(Ok(AES), parse_num)?;
+                let usage = words
+                    .next()
+                    .map_or(Ok(u64::from(usage::AES_CBC)), parse_num)?;
+                let flags = words.next().map_or(Ok(0), parse_num)?;
+                let export = flags & u64::from(rstkey_km::blob::FLAG_EXPORTABLE) != 0;
                 (|| {
                     let (_buf, shm) = c.protmem(KEY_BUF)?;
-                    c.generate(&shm, 0, len)?;
+                    let out = c.ctx.alloc_shm(KEY_BUF * 2)?;
+                    let n = c.generate(
+                        &shm,
+                        0,
+                        len,
+                        (key_type, usage | flags << 32),
+                        export.then_some(&out),
+                    )?;
                     let d = c.check(&shm, 0, len)?;
-                    CString::try_from_fmt(fmt!("len={} sha256={}", len, Hex(&d)))
+                    if n == 0 {
+                        return CString::try_from_fmt(fmt!("len={} sha256={}", len, Hex(&d)));
+                    }
+                    let mut blob = KVec::from_elem(0u8, n, GFP_KERNEL)?;
+                    out.read(0, &mut blob)?;
+                    CString::try_from_fmt(fmt!(
+                        "len={} sha256={} blob={}",
+                        len,
+                        Hex(&d),
+                        Hex(&blob)
+                    ))
                 })()
             }
             b"zeroize-cmd" => {
                 let size = num(arg1)? as usize;
                 (|| {
                     let (_buf, shm) = c.protmem(size)?;
-                    c.generate(&shm, 0, size.min(KEY_BUF))?;
+                    c.fill(&shm, size)?;
                     let before = c.check(&shm, 0, size)?;
                     c.invoke(cmd::ZEROIZE, &mut [Param::MemRefInout(MemRef::whole(&shm))])?;
                     let after = c.check(&shm, 0, size)?;
@@ -468,12 +539,7 @@ impl Tester {
                 let size = num(arg1)? as usize;
                 (|| {
                     let (_buf, shm) = c.protmem(size)?;
-                    let mut off = 0;
-                    while off < size {
-                        let len = (size - off).min(KEY_BUF);
-                        c.generate(&shm, off, len)?;
-                        off += len;
-                    }
+                    c.fill(&shm, size)?;
                     let d = c.check(&shm, 0, size)?;
                     // The buffer is released when this write returns.
                     CString::try_from_fmt(fmt!("sha256={}", Hex(&d)))

@@ -77,9 +77,16 @@
 #define RSTKEY_KM_CMD_UNWRAP		1
 
 /*
- * Generate a random key in restricted memory.
- * [in]     param[0] value: a = key length, 1 to RSTKEY_KM_MAX_KEY bytes
+ * Generate a random key in restricted memory, and, if it is exportable, its
+ * blob wrapped under the device key: the key itself never leaves the secure
+ * world and restricted memory.
+ * [in]     param[0] value: a = key length, b = key type (RSTKEY_KM_KEY_AES;
+ *          others are not generated), c = usages (bits 0-15) and flags
+ *          (bits 32-63); length, usages and flags as for a blob
  * [out]    param[1] memref: restricted destination; size set to the key length
+ * [out]    param[2] memref: kernel memory for the blob; size set to the
+ *          blob's length. Given if and only if the flags have
+ *          RSTKEY_KM_FLAG_EXPORTABLE.
  */
 #define RSTKEY_KM_CMD_GENERATE		2
 

@@ -11,7 +11,9 @@
 //!
 //! Every result is compared with a reference written from the format of
 //! `include/uapi/linux/rstkey_km.h` with RustCrypto's HMAC and AES-CBC with PKCS#7 unpadding:
-//! the same key, type, usages and flags on success, the same result code on failure.
+//! the same key, type, usages and flags on success, the same result code on failure. A blob that
+//! unwraps is wrapped again with its IV (`DeviceKey::wrap`, which GENERATE exports with) and must
+//! give the same bytes.
 
 #![no_main]
 
@@ -125,7 +127,16 @@ fuzz_target!(|data: &[u8]| {
         Ok(k) => k,
         Err(e) => panic!("DeviceKey::new: {e:?}"),
     };
-    let got = key.unwrap(&blob).map(|k| {
+    let unwrapped = key.unwrap(&blob);
+    // What unwraps wraps again, under the blob's own IV, to the same bytes.
+    if let Ok(k) = &unwrapped {
+        let iv: [u8; 16] = blob[16..32].try_into().expect("16 bytes");
+        match key.wrap(&k.secret.0, k.info, &iv) {
+            Ok(again) => assert_eq!(&again[..], &blob[..], "wrapped again"),
+            Err(e) => panic!("wrap of an unwrapped key: {e:#x}"),
+        }
+    }
+    let got = unwrapped.map(|k| {
         (
             k.secret.0.to_vec(),
             k.info.key_type,

@@ -16,14 +16,15 @@
 # - Key manager: blobs wrapped on the host with openssl (tests/host/wrap-key)
 #   unwrap to keys whose SHA-256, computed by the secure world, equals the
 #   host's; every broken blob gets its errno, and a blob made for one use
-#   (key type, usages) is refused for another; IMPORT and GENERATE work;
+#   (key type, usages) is refused for another; IMPORT and GENERATE work,
+#   and a generated exportable key's blob unwraps to it;
 #   ZEROIZE and freeing leave zeros (compared with sha256sum of /dev/zero):
 #   the whole pool, filled with random keys and freed, reads back as zeros.
 # - 10,000 allocate/free cycles leave the pool fully free and kmemleak clean.
 . /usr/share/rstkey/lib.sh
 [ -f /mnt/ctl/vm.env ] && . /mnt/ctl/vm.env
 
-ktap_plan 66
+ktap_plan 73
 
 fx=/mnt/ctl/fixtures
 heap=protected,crypto-key
@@ -138,6 +139,19 @@ expect "import_key32_matches_openssl" "import: ok len=32 sha256=$(cat $fx/key32.
 run "generate 32"; g1=$res
 run "generate 32"; g2=$res
 ktap_check "generate_random_keys" sh -c "echo '$g1' | grep -Eq 'ok len=32 sha256=' && [ '$g1' != '$g2' ] && ! echo '$g1' | grep -q $(zeros 32)"
+# An exportable key: its blob, made in the secure world, unwraps to the key
+# (the digests agree) and its header says AES, CBC, exportable.
+run "generate 32 1 1 1"
+gd=$(echo "$res" | sed -n 's/.*sha256=\([0-9a-f]*\) blob=.*/\1/p')
+gb=$(echo "$res" | sed -n 's/.* blob=\([0-9a-f]*\)$/\1/p')
+ktap_eq "generate_exportable_blob_header" "$(echo "$gb" | cut -c1-32)" "524b5742020120000100010001000000"
+run "unwrap $gb"
+expect "generated_blob_unwraps_to_the_key" "unwrap: ok len=32 sha256=$gd"
+run "generate 64 1 8"; expect "generate_aes_xts_key" "generate: ok len=64 sha256=[0-9a-f]{64}"
+run "generate 17"; expect "generate_aes_17_bytes_refused" "generate: error -74"
+run "generate 256 2 0x100"; expect "generate_rsa_refused" "generate: error -95"
+run "generate 32 1 1 2"; expect "generate_unknown_flag_refused" "generate: error -74"
+run "generate 32 1 0x100"; expect "generate_rsa_usage_on_aes_refused" "generate: error -74"
 
 # Zeroization.
 z=$(zeros 4096)
