@@ -40,6 +40,8 @@ commands:
       --share DIR       make host DIR readable and writable in the guest at /mnt/share
       --no-build        boot what was built last, without setup and build
       --debug           boot the debug kernel (built with `build --debug`)
+      --new-device-key  give this boot a device key of its own (default: the platform's,
+                        $RSTKEY_CACHE/device-key.bin, the same in every boot)
       --timeout SECS    kill the guest after SECS seconds (default: none for a shell, 1800 with --exec)
   test [options]        setup + build + boot + run all suites, then the same under the debug
                         kernel (the reliability lane), print `N passed, N failed`

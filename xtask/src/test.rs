@@ -20,14 +20,18 @@ use std::fs;
 use std::time::{Duration, Instant};
 
 /// Boots with clear key import forbidden, checks that the key manager
-/// refuses it, then has `rstkey_sw_test` read restricted memory through the
+/// refuses it and that a key generated in the previous boot opens from its
+/// blob (`persist`: the blob and the key's digest, as guest test 60 left
+/// them), then has `rstkey_sw_test` read restricted memory through the
 /// direct map: the test passes only if that read oopses, in the test
 /// module, and nothing else went wrong in the boot.
-fn fault_boot() -> Result<Vec<ktap::Case>> {
+fn fault_boot(persist: Option<(String, String)>) -> Result<Vec<ktap::Case>> {
+    let (blob, digest) = persist.unwrap_or_default();
     let out = vm::boot(&vm::Opts {
         exec: Some("/usr/share/rstkey/fault-test /mnt/ctl/results".into()),
         timeout: Some(Duration::from_secs(600)),
         append: vec!["rstkey_sw.allow_import=0".into()],
+        env: vec![("RSTKEY_PERSIST_BLOB".into(), blob)],
         ..Default::default()
     })?;
     let results = out.ctl().join("results");
@@ -55,6 +59,11 @@ fn fault_boot() -> Result<Vec<ktap::Case>> {
         case(
             "no-algorithm-without-clear-key-import",
             read("rstkey-algs.txt").trim() == "0",
+        ),
+        case(
+            "blob-generated-in-previous-boot-opens",
+            !digest.is_empty()
+                && read("persist.txt").trim() == format!("unwrap: ok len=32 sha256={digest}"),
         ),
         case("direct-map-read-oopses", oops.is_some()),
         case(
@@ -213,7 +222,13 @@ pub fn main(args: &[String]) -> Result<u8> {
     // The deliberate fault, in a boot of its own.
     step("test: boot for the deliberate fault");
     let t = Instant::now();
-    cases.extend(fault_boot()?);
+    let persist = fs::read_to_string(out.ctl().join("persist.txt"))
+        .ok()
+        .and_then(|s| {
+            let (blob, digest) = s.trim().split_once(' ')?;
+            Some((blob.to_owned(), digest.to_owned()))
+        });
+    cases.extend(fault_boot(persist)?);
     phases.push(("fault boot", t.elapsed()));
 
     // The reliability lane: every suite again, under the debug kernel's checkers.

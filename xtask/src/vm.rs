@@ -76,6 +76,42 @@ pub struct Opts {
     pub kernel: Kernel,
     /// Variables for the guest's tests, added to `/mnt/ctl/vm.env`.
     pub env: Vec<(String, String)>,
+    /// Give this boot a device key of its own instead of the platform's (see [`device_key`]).
+    pub new_device_key: bool,
+}
+
+/// Returns the device key of a boot: the platform's, `$RSTKEY_CACHE/device-key.bin`, made on
+/// first use, as a real device's fused key would be the same in every boot, so that a blob
+/// wrapped in one boot opens in the next; or, with `fresh`, a new random key for one boot.
+pub fn device_key(p: &Paths, fresh: bool) -> Result<[u8; 64]> {
+    let mut key = [0u8; 64];
+    let path = p.cache.join("device-key.bin");
+    if !fresh {
+        if let Ok(stored) = fs::read(&path) {
+            return <[u8; 64]>::try_from(stored.as_slice()).map_err(|_| {
+                format!(
+                    "{}: not 64 bytes; remove it for a new one",
+                    path.display()
+                )
+            });
+        }
+    }
+    fs::File::open("/dev/urandom")
+        .and_then(|mut f| f.read_exact(&mut key))
+        .map_err(|e| format!("/dev/urandom: {e}"))?;
+    if !fresh {
+        use std::os::unix::fs::OpenOptionsExt;
+        fs::create_dir_all(&p.cache).map_err(|e| format!("{}: {e}", p.cache.display()))?;
+        fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&path)
+            .and_then(|mut f| f.write_all(&key))
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        println!("    new platform device key: {}", path.display());
+    }
+    Ok(key)
 }
 
 /// The host's clock and the CPU time of the QEMU process when a line of output arrived.
@@ -198,6 +234,7 @@ pub fn main(args: &[String]) -> Result<u8> {
             }
             "--no-build" => no_build = true,
             "--debug" => opts.kernel = Kernel::Debug,
+            "--new-device-key" => opts.new_device_key = true,
             other => return Err(format!("vm: unknown option `{other}`")),
         }
     }
@@ -458,11 +495,8 @@ pub fn boot(opts: &Opts) -> Result<Outcome> {
         return Err("no bzImage: run `cargo xtask build`".into());
     }
     step("vm: initramfs");
-    // A fresh device key per boot: the host wraps the test keys under it.
-    let mut device_key = [0u8; 64];
-    fs::File::open("/dev/urandom")
-        .and_then(|mut f| f.read_exact(&mut device_key))
-        .map_err(|e| format!("/dev/urandom: {e}"))?;
+    // The host wraps the test keys under it.
+    let device_key = device_key(&p, opts.new_device_key)?;
     let initrd = initramfs(&p, &device_key)?;
     let stamp = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

@@ -147,6 +147,8 @@ gb=$(echo "$res" | sed -n 's/.* blob=\([0-9a-f]*\)$/\1/p')
 ktap_eq "generate_exportable_blob_header" "$(echo "$gb" | cut -c1-32)" "524b5742020120000100010001000000"
 run "unwrap $gb"
 expect "generated_blob_unwraps_to_the_key" "unwrap: ok len=32 sha256=$gd"
+# For the next boot, which must open it with the same device key.
+echo "$gb $gd" > /mnt/ctl/persist.txt
 run "generate 64 1 8"; expect "generate_aes_xts_key" "generate: ok len=64 sha256=[0-9a-f]{64}"
 run "generate 17"; expect "generate_aes_17_bytes_refused" "generate: error -74"
 run "generate 256 2 0x100"; expect "generate_rsa_refused" "generate: error -95"
