@@ -25,6 +25,7 @@ mod setup;
 mod test;
 mod util;
 mod vm;
+mod wraptool;
 
 use std::process::ExitCode;
 
@@ -52,6 +53,8 @@ commands:
                         build the parsers of untrusted bytes for the host (tests/fuzz) and run
                         each target (blob, answer, caps; default all) under libFuzzer
       --runs N          inputs per target (default 1000000)
+  wrap-check            build the provisioning tool (tools/rstkey-wrap) and compare its blobs
+                        with openssl's (tests/host/wrap-key); check that it refuses bad input
   bench [options]       measure rstkey vs the C virtio_crypto driver vs generic in one boot,
                         print a table with ratios, write bench.csv and bench.png
       --ms N            milliseconds per measurement (default 1000)
@@ -88,6 +91,12 @@ fn main() -> ExitCode {
         "vm" => vm::main(rest),
         "test" => test::main(rest),
         "fuzz" => fuzz::main(rest),
+        "wrap-check" => no_args(rest).map(|()| {
+            let cases = wraptool::test_cases();
+            let failed = cases.iter().filter(|c| c.outcome != ktap::Outcome::Pass).count();
+            println!("{} passed, {failed} failed", cases.len() - failed);
+            u8::from(failed > 0)
+        }),
         "bench" => bench::main(rest),
         "patches" => patches::main(rest),
         "-h" | "--help" | "help" => {

@@ -186,6 +186,12 @@ pub fn main(args: &[String]) -> Result<u8> {
         phases.push(("minimal build", t.elapsed()));
     }
 
+    // The provisioning tool, against openssl.
+    step("test: the provisioning tool");
+    let t = Instant::now();
+    lint_cases.extend(crate::wraptool::test_cases());
+    phases.push(("rstkey-wrap", t.elapsed()));
+
     // The parsers of untrusted bytes, fuzzed on the host.
     step("test: fuzz the parsers");
     let t = Instant::now();

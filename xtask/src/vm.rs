@@ -521,7 +521,10 @@ pub fn boot(opts: &Opts) -> Result<Outcome> {
     // Host-side references of the restricted-memory tests, made with openssl.
     let key_file = run_dir.join("device-key.bin");
     util::write(&key_file, &device_key)?;
+    // The provisioning tool makes some of them too.
+    let wrap_tool = crate::wraptool::build(&p)?;
     let st = Command::new(p.repo.join("tests/host/make-fixtures"))
+        .env("RSTKEY_WRAP", &wrap_tool)
         .arg(&key_file)
         .arg(ctl.join("fixtures"))
         .status()

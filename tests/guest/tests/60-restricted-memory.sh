@@ -24,7 +24,7 @@
 . /usr/share/rstkey/lib.sh
 [ -f /mnt/ctl/vm.env ] && . /mnt/ctl/vm.env
 
-ktap_plan 73
+ktap_plan 75
 
 fx=/mnt/ctl/fixtures
 heap=protected,crypto-key
@@ -114,6 +114,11 @@ for n in 1 16 24 32 4096; do
 	run "unwrap $(cat $fx/key$n.blob.hex) $use"
 	expect "unwrap_key${n}_matches_openssl" "unwrap: ok len=$n sha256=$(cat $fx/key$n.sha256)"
 done
+# Blobs made by the provisioning tool (tools/rstkey-wrap).
+run "unwrap $(cat $fx/tool-key32.blob.hex)"
+expect "unwrap_tool_aes_blob" "unwrap: ok len=32 sha256=$(cat $fx/key32.sha256)"
+run "unwrap $(cat $fx/tool-rsa.blob.hex) 2 0x300"
+expect "unwrap_tool_rsa_blob_to_rsaprivatekey" "unwrap: ok len=$(cat $fx/rsa-priv.der.len) sha256=$(cat $fx/rsa-priv.der.sha256)"
 run "unwrap $(cat $fx/exportable.blob.hex)"
 expect "unwrap_exportable_flag" "unwrap: ok len=32 sha256=$(cat $fx/key32.sha256)"
 for b in bad-magic:-74 bad-version:-95 bad-alg:-95 bad-keylen:-22 \
