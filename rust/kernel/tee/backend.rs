@@ -56,30 +56,7 @@ use core::{
 /// GlobalPlatform result codes a TEE returns to its clients (`TEEC_*`, `TEE_*`).
 ///
 /// [`super::result_to_error`] maps them to errors on the client side.
-pub mod result {
-    /// The operation succeeded.
-    pub const SUCCESS: u32 = 0;
-    /// A generic error.
-    pub const GENERIC: u32 = 0xffff_0000;
-    /// The client is not allowed to do this.
-    pub const ACCESS_DENIED: u32 = 0xffff_0001;
-    /// The input is not in the expected format.
-    pub const BAD_FORMAT: u32 = 0xffff_0005;
-    /// A parameter is invalid.
-    pub const BAD_PARAMETERS: u32 = 0xffff_0006;
-    /// The state does not allow the operation.
-    pub const BAD_STATE: u32 = 0xffff_0007;
-    /// The Trusted Application or object does not exist.
-    pub const ITEM_NOT_FOUND: u32 = 0xffff_0008;
-    /// The command is not supported.
-    pub const NOT_SUPPORTED: u32 = 0xffff_000a;
-    /// Out of memory.
-    pub const OUT_OF_MEMORY: u32 = 0xffff_000c;
-    /// An output buffer is too small.
-    pub const SHORT_BUFFER: u32 = 0xffff_0010;
-    /// A message authentication code does not match.
-    pub const MAC_INVALID: u32 = 0xffff_3071;
-}
+pub mod result;
 
 /// Where a result code comes from (`TEEC_ORIGIN_*`).
 pub mod origin {

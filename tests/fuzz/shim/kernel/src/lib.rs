@@ -270,20 +270,8 @@ pub mod tee {
     }
 
     pub mod backend {
-        //! GlobalPlatform result codes, as in `rust/kernel/tee/backend.rs`.
-        pub mod result {
-            pub const SUCCESS: u32 = 0;
-            pub const GENERIC: u32 = 0xffff_0000;
-            pub const ACCESS_DENIED: u32 = 0xffff_0001;
-            pub const BAD_FORMAT: u32 = 0xffff_0005;
-            pub const BAD_PARAMETERS: u32 = 0xffff_0006;
-            pub const BAD_STATE: u32 = 0xffff_0007;
-            pub const ITEM_NOT_FOUND: u32 = 0xffff_0008;
-            pub const NOT_SUPPORTED: u32 = 0xffff_000a;
-            pub const OUT_OF_MEMORY: u32 = 0xffff_000c;
-            pub const SHORT_BUFFER: u32 = 0xffff_0010;
-            pub const MAC_INVALID: u32 = 0xffff_3071;
-        }
+        //! The TEE backend's result codes: the kernel crate's own file.
+        pub use crate::tee_result as result;
     }
 
     pub use crate::rstkey_km;
@@ -295,6 +283,11 @@ pub mod tee {
 #[path = "../../../../../rust/kernel/tee/rstkey_km.rs"]
 pub mod rstkey_km;
 pub use tee::Uuid;
+
+/// GlobalPlatform result codes, `kernel::tee::backend::result`: the kernel crate's own file,
+/// declared here for the same reason.
+#[path = "../../../../../rust/kernel/tee/backend/result.rs"]
+pub mod tee_result;
 
 pub mod device {
     //! Device contexts.
