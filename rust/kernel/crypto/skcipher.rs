@@ -48,7 +48,10 @@ mod request;
 mod tfm;
 
 #[cfg(CONFIG_RUST_CRYPTO_TEST_API)]
-pub use batch::Batch;
+pub use batch::{
+    Batch,
+    Ends, //
+};
 pub use request::{
     AsyncRequest,
     Request, //

@@ -8,21 +8,73 @@ use crate::{
     bindings,
     error::to_result,
     prelude::*,
+    sync::atomic::{
+        Atomic,
+        Relaxed, //
+    },
     types::Opaque, //
 };
-use core::ptr::NonNull;
+use core::{
+    ffi::c_void,
+    ptr::NonNull, //
+};
+
+/// What the callback of a request was told.
+struct Done {
+    /// Completed when the request ends.
+    wait: Opaque<bindings::crypto_wait>,
+    /// How many times the callback was called with the request's end (a status other than
+    /// `-EINPROGRESS`): once for a request that went asynchronous, never for one that finished
+    /// at once.
+    ends: Atomic<u32>,
+}
+
+/// The callback of every request of a batch: counts the ends, then does what
+/// `crypto_req_done()` does.
+///
+/// # Safety
+///
+/// `data` points to the [`Done`] of a live [`Slot`].
+unsafe extern "C" fn request_done(data: *mut c_void, err: c_int) {
+    // SAFETY: By the safety requirements, `data` points to a live `Done`.
+    let done = unsafe { &*data.cast::<Done>() };
+    if err != EINPROGRESS.to_errno() {
+        done.ends.fetch_add(1, Relaxed);
+    }
+    // SAFETY: `wait` was set up with `crypto_init_wait()`; the slot lives until the waiter,
+    // woken here, has seen the end.
+    unsafe { bindings::crypto_req_done(done.wait.get().cast(), err) };
+}
+
+/// How the requests of one [`Batch::wait`] ended.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Ends {
+    /// Requests that ended successfully.
+    pub ok: usize,
+    /// Requests that ended with an error.
+    pub errors: usize,
+    /// Requests the algorithm put on its backlog (`-EBUSY`), counted in `ok` or `errors` too.
+    pub backlogged: usize,
+    /// Requests that were backlogged and ended with an error.
+    pub backlogged_errors: usize,
+    /// Requests whose callback was not told their end exactly once (or was, for a request
+    /// that finished at once): a lost or doubly completed request.
+    pub not_once: usize,
+    /// The first error.
+    pub first_error: Option<Error>,
+}
 
 /// One request of a [`Batch`], with its buffer.
 ///
 /// # Invariants
 ///
-/// `req` is a request of the batch's transformation, owned by the slot, whose callback completes
-/// `wait` and whose source and destination are `sg`, which covers `buf`; `iv` is as long as the
+/// `req` is a request of the batch's transformation, owned by the slot, whose callback is
+/// [`request_done`] on `done` and whose source and destination are `sg`, which covers `buf`; `iv` is as long as the
 /// transformation's IV. The slot is boxed and never moved, since the request points into it.
 struct Slot {
     req: NonNull<bindings::skcipher_request>,
     sg: Opaque<bindings::scatterlist>,
-    wait: Opaque<bindings::crypto_wait>,
+    done: Done,
     iv: KVec<u8>,
     buf: KVec<u8>,
     /// What submitting the request returned.
@@ -66,7 +118,10 @@ impl<'a> Batch<'a> {
                 Slot {
                     req,
                     sg: Opaque::uninit(),
-                    wait: Opaque::uninit(),
+                    done: Done {
+                        wait: Opaque::uninit(),
+                        ends: Atomic::new(0),
+                    },
                     iv: KVec::from_elem(0u8, tfm.iv_size(), GFP_KERNEL)?,
                     buf: KVec::from_elem(fill, len, GFP_KERNEL)?,
                     ret: 0,
@@ -76,16 +131,16 @@ impl<'a> Batch<'a> {
             // SAFETY:
             // - `slot` is boxed and not moved from here on; `sg` and `wait` are valid for writes.
             // - `buf` is `kmalloc()` memory of `len` bytes, in the linear mapping.
-            // - `crypto_req_done` completes `wait`, which lives as long as the request.
+            // - `request_done` gets `done`, which lives as long as the request.
             // - `iv` is as long as the transformation's IV.
             unsafe {
                 bindings::sg_init_one(slot.sg.get(), slot.buf.as_ptr().cast(), len_u32);
-                bindings::crypto_init_wait(slot.wait.get());
+                bindings::crypto_init_wait(slot.done.wait.get());
                 bindings::skcipher_request_set_callback(
                     req.as_ptr(),
                     bindings::CRYPTO_TFM_REQ_MAY_BACKLOG,
-                    Some(bindings::crypto_req_done),
-                    slot.wait.get().cast(),
+                    Some(request_done),
+                    core::ptr::from_ref(&slot.done).cast_mut().cast(),
                 );
                 bindings::skcipher_request_set_crypt(
                     req.as_ptr(),
@@ -150,21 +205,43 @@ impl<'a> Batch<'a> {
     ///
     /// The first error of a request; all requests have completed when this returns.
     pub fn wait(&mut self) -> Result<usize> {
+        let ends = self.wait_ends();
+        match ends.first_error {
+            Some(e) => Err(e),
+            None => Ok(ends.backlogged),
+        }
+    }
+
+    /// Waits for the requests [`Batch::submit`] submitted, like [`Batch::wait`], and tells how
+    /// each ended. Must be called in a context that may sleep.
+    pub fn wait_ends(&mut self) -> Ends {
+        let mut ends = Ends::default();
         if !self.in_flight {
-            return Ok(0);
+            return ends;
         }
         self.in_flight = false;
-        let mut result = Ok(0);
         for slot in self.slots.iter() {
+            let went_async = slot.ret == EINPROGRESS.to_errno() || slot.ret == EBUSY.to_errno();
+            let backlogged = slot.ret == EBUSY.to_errno();
             // SAFETY: `wait` is the completion of the request, which was submitted with result
             // `slot.ret`; this waits for it if it is in flight and re-arms the wait.
-            let ret = unsafe { bindings::crypto_wait_req(slot.ret, slot.wait.get()) };
-            result = match (result, to_result(ret)) {
-                (Ok(n), Ok(())) => Ok(n + usize::from(slot.ret == EBUSY.to_errno())),
-                (Err(e), _) | (Ok(_), Err(e)) => Err(e),
-            };
+            let ret = unsafe { bindings::crypto_wait_req(slot.ret, slot.done.wait.get()) };
+            // The next run counts again.
+            let told = slot.done.ends.xchg(0, Relaxed);
+            if told != u32::from(went_async) {
+                ends.not_once += 1;
+            }
+            ends.backlogged += usize::from(backlogged);
+            match to_result(ret) {
+                Ok(()) => ends.ok += 1,
+                Err(e) => {
+                    ends.errors += 1;
+                    ends.backlogged_errors += usize::from(backlogged);
+                    ends.first_error.get_or_insert(e);
+                }
+            }
         }
-        result
+        ends
     }
 
     /// Returns the buffer of request `i`.
