@@ -7,17 +7,23 @@
 //! hold the data queues to fill the backlog, and measure algorithms by driver name. None of this
 //! is compiled into a production module, and the data path has no test hook without it.
 //!
-//! - per device, in `rstkey/<device>/`: [`selftest`], [`crypto`] and [`rsassa`];
+//! - per device, in `rstkey/<device>/`: [`selftest`], [`crypto`], [`rsassa`] and
+//!   `queue_limit` ([`QueueLimit`]);
 //! - for the module, in `rstkey/`: [`bench`], [`load`] and `engines`, the number of engines the
 //!   algorithms can pick.
 
 use kernel::{
     debugfs,
     fmt,
-    prelude::*, //
+    prelude::*,
+    sync::Arc,
+    uaccess::UserSliceReader, //
 };
 
-use crate::vcrypto::DebugData;
+use crate::{
+    vcrypto::DebugData,
+    virtio_engine::VirtioEngine, //
+};
 
 pub(crate) mod bench;
 pub(crate) mod cmd;
@@ -40,12 +46,15 @@ pub(crate) struct DeviceFiles {
     /// The `rsassa` file.
     #[pin]
     rsassa: rsassa::RsassaTest,
+    /// The `queue_limit` file.
+    queue_limit: QueueLimit,
 }
 
 impl DeviceFiles {
     /// Creates the files' data for the device whose production data is `info`.
     pub(crate) fn new(info: DebugData) -> impl PinInit<Self, Error> {
-        let (selftest, crypto, rsassa) = (
+        let (selftest, crypto, rsassa, limit) = (
+            info.engine.clone(),
             info.engine.clone(),
             info.engine.clone(),
             info.engine.clone(),
@@ -55,6 +64,7 @@ impl DeviceFiles {
             selftest <- selftest::Selftest::new(selftest),
             crypto <- crypto::CryptoTest::new(crypto),
             rsassa <- rsassa::RsassaTest::new(rsassa),
+            queue_limit: QueueLimit(limit),
         }? Error)
     }
 
@@ -64,6 +74,7 @@ impl DeviceFiles {
         dir.read_write_file(c"selftest", &self.selftest);
         dir.read_write_file(c"crypto", &self.crypto);
         dir.read_write_file(c"rsassa", &self.rsassa);
+        dir.read_write_file(c"queue_limit", &self.queue_limit);
     }
 }
 
@@ -100,5 +111,28 @@ pub(crate) struct Engines;
 impl debugfs::Writer for Engines {
     fn write(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_fmt(fmt!("{}\n", crate::algs::engine_count()))
+    }
+}
+
+/// The `queue_limit` file of a device: writing `N` lets each data queue have at most `N`
+/// descriptors in use (`0`: no limit), so that the removal tests' load waits on the backlog
+/// when the device goes; reading gives the limit.
+pub(crate) struct QueueLimit(Arc<VirtioEngine>);
+
+impl debugfs::Writer for QueueLimit {
+    fn write(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_fmt(fmt!("{}\n", self.0.queue_limit()))
+    }
+}
+
+impl debugfs::Reader for QueueLimit {
+    fn read_from_slice(&self, reader: &mut UserSliceReader) -> Result {
+        let line = cmd::read_command(reader, 16)?;
+        let words = cmd::split_words(&line)?;
+        let [word] = words[..] else {
+            return Err(EINVAL);
+        };
+        self.0.set_queue_limit(cmd::parse_number(word)?);
+        Ok(())
     }
 }

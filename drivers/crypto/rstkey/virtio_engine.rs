@@ -169,6 +169,8 @@ impl VirtioEngine {
                 ),
                 #[cfg(CONFIG_CRYPTO_DEV_RSTKEY_TEST)]
                 held: Atomic::new(false),
+                #[cfg(CONFIG_CRYPTO_DEV_RSTKEY_TEST)]
+                limit: Atomic::new(0),
             }? Error),
         )?;
         vdev.ready();
@@ -327,13 +329,34 @@ impl VirtioEngine {
     /// For the tests of the backlog only.
     #[cfg(CONFIG_CRYPTO_DEV_RSTKEY_TEST)]
     pub(crate) fn hold(&self, held: bool) {
-        let handler = self.vqs.handler();
-        handler.held.store(held, Relaxed);
+        self.vqs.handler().held.store(held, Relaxed);
         if !held {
-            for index in 0..self.ctrl_queue {
-                if let Some(queue) = self.vqs.queue(index) {
-                    handler.resubmit(queue);
-                }
+            self.resubmit_all();
+        }
+    }
+
+    /// Lets each data queue have at most `limit` descriptors in use (none if zero), so that
+    /// a load of the tests fills the backlog; the emulated device answers each request as it
+    /// is kicked, and the queues otherwise never fill.
+    #[cfg(CONFIG_CRYPTO_DEV_RSTKEY_TEST)]
+    pub(crate) fn set_queue_limit(&self, limit: u32) {
+        self.vqs.handler().limit.store(limit, Relaxed);
+        self.resubmit_all();
+    }
+
+    /// Returns the limit [`VirtioEngine::set_queue_limit`] set.
+    #[cfg(CONFIG_CRYPTO_DEV_RSTKEY_TEST)]
+    pub(crate) fn queue_limit(&self) -> u32 {
+        self.vqs.handler().limit.load(Relaxed)
+    }
+
+    /// Moves what waits on the backlog to the data queues, as far as they have room.
+    #[cfg(CONFIG_CRYPTO_DEV_RSTKEY_TEST)]
+    fn resubmit_all(&self) {
+        let handler = self.vqs.handler();
+        for index in 0..self.ctrl_queue {
+            if let Some(queue) = self.vqs.queue(index) {
+                handler.resubmit(queue);
             }
         }
     }

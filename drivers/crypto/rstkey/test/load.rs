@@ -15,8 +15,11 @@
 //!
 //! Reading returns one line per tag, for the last [`KEEP`] tags:
 //! `<TAG> load: rounds=<R> ok=<R> failed=<R> wrong=<N> requests=<N> backlogged=<N>
-//! last_error=<errno>`, `wrong` counting the buffers that differ from the generic result and
-//! `requests` those submitted in rounds whose requests were submitted, or
+//! completed=<N> errored=<N> backlog_errored=<N> not_once=<N> last_error=<errno>`, `wrong`
+//! counting the buffers that differ from the generic result, `requests` those submitted in
+//! rounds whose requests were submitted, `completed` and `errored` how these ended (the two add
+//! up to `requests`), `backlog_errored` the backlogged ones that ended with an error, and
+//! `not_once` the requests whose callback was not told their end exactly once; or
 //! `<TAG> load: error <errno> at parse`.
 
 use kernel::{
@@ -66,6 +69,10 @@ struct Counts {
     wrong: u64,
     requests: u64,
     backlogged: u64,
+    completed: u64,
+    errored: u64,
+    backlog_errored: u64,
+    not_once: u64,
     last_error: i32,
 }
 
@@ -96,9 +103,17 @@ fn round(
     fill(&mut batch, n, r);
     // CAST: `n` is at most 64.
     c.requests += n as u64;
-    let backlogged = batch.run(true)?;
-    // CAST: `backlogged` is at most `n`.
-    c.backlogged += backlogged as u64;
+    batch.submit(true);
+    let ends = batch.wait_ends();
+    // CAST: The counts are at most `n`.
+    c.backlogged += ends.backlogged as u64;
+    c.completed += ends.ok as u64;
+    c.errored += ends.errors as u64;
+    c.backlog_errored += ends.backlogged_errors as u64;
+    c.not_once += ends.not_once as u64;
+    if let Some(e) = ends.first_error {
+        return Err(e);
+    }
     for i in 0..n {
         if batch.buf(i) != generic.buf(i) {
             c.wrong += 1;
@@ -154,13 +169,17 @@ fn command(words: &[&[u8]]) -> Result<(KVec<u8>, CString)> {
             Err(e) => CString::try_from_fmt(fmt!("load: error {} at generic", e.to_errno()))?,
             Ok(c) => CString::try_from_fmt(fmt!(
                 "load: rounds={} ok={} failed={} wrong={} requests={} backlogged={} \
-                 last_error={}",
+                 completed={} errored={} backlog_errored={} not_once={} last_error={}",
                 c.rounds,
                 c.ok,
                 c.failed,
                 c.wrong,
                 c.requests,
                 c.backlogged,
+                c.completed,
+                c.errored,
+                c.backlog_errored,
+                c.not_once,
                 c.last_error
             ))?,
         },

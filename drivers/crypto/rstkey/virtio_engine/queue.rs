@@ -37,6 +37,12 @@ pub(crate) struct QueueHandler {
     /// answering each request as it is kicked, never fills otherwise.
     #[cfg(CONFIG_CRYPTO_DEV_RSTKEY_TEST)]
     pub(super) held: Atomic<bool>,
+    /// If not zero, a data queue has room only while fewer of its descriptors than this are in
+    /// use, so that a load fills the backlog ([`VirtioEngine::set_queue_limit`], for the tests).
+    ///
+    /// [`VirtioEngine::set_queue_limit`]: super::VirtioEngine::set_queue_limit
+    #[cfg(CONFIG_CRYPTO_DEV_RSTKEY_TEST)]
+    pub(super) limit: Atomic<u32>,
 }
 
 impl QueueHandler {
@@ -45,6 +51,13 @@ impl QueueHandler {
         #[cfg(CONFIG_CRYPTO_DEV_RSTKEY_TEST)]
         if self.held.load(Relaxed) {
             return false;
+        }
+        #[cfg(CONFIG_CRYPTO_DEV_RSTKEY_TEST)]
+        {
+            let limit = self.limit.load(Relaxed);
+            if limit != 0 && vq.vring_size().saturating_sub(vq.num_free()) >= limit {
+                return false;
+            }
         }
         // A request longer than the ring fits once the ring is empty, with indirect descriptors.
         vq.num_free() >= descriptors.min(vq.vring_size())
