@@ -80,6 +80,25 @@ ktap_no_warnings() {
 	ktap_check "no_kernel_warnings" test -z "$_w"
 }
 
+# vm_monitor REQUEST: asks the host to run REQUEST on QEMU's monitor
+# (`device_del` or `device_add` of the crypto device, see xtask/src/qmp.rs)
+# and waits for it, up to 200 s; prints the host's answer, `ok <ms>` or
+# `error <why>`, and returns 0 on `ok`.
+vm_monitor() {
+	_d=/mnt/ctl
+	rm -f $_d/monitor.reply
+	echo "$1" > $_d/monitor.request.tmp && mv $_d/monitor.request.tmp $_d/monitor.request
+	_i=0
+	while [ ! -f $_d/monitor.reply ] && [ $_i -lt 2000 ]; do
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	_r=$(cat $_d/monitor.reply 2>/dev/null)
+	rm -f $_d/monitor.reply
+	echo "${_r:-error no answer from the host}"
+	[ "${_r%% *}" = ok ]
+}
+
 ktap_done() {
 	[ "$KTAP_FAILED" -eq 0 ]
 }

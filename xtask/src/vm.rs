@@ -538,6 +538,10 @@ pub fn boot(opts: &Opts) -> Result<Outcome> {
     }
     let console = run_dir.join("console.log");
 
+    let crypto_device =
+        format!("virtio-crypto-pci,id=crypto0,cryptodev=cryptodev0,addr={CRYPTO_PCI_SLOT:#x}");
+    let qmp_sock = run_dir.join("qmp.sock");
+
     let mut q = Command::new("qemu-system-x86_64");
     q.args(["-nodefaults", "-no-reboot", "-display", "none"])
         .args(["-name", "rstkey,debug-threads=on"])
@@ -550,8 +554,10 @@ pub fn boot(opts: &Opts) -> Result<Outcome> {
             "-object",
             &format!("cryptodev-backend-builtin,id=cryptodev0,queues={CRYPTO_QUEUES}"),
             "-device",
-            &format!("virtio-crypto-pci,id=crypto0,cryptodev=cryptodev0,addr={CRYPTO_PCI_SLOT:#x}"),
+            &crypto_device,
         ])
+        .arg("-qmp")
+        .arg(format!("unix:{},server=on,wait=off", qmp_sock.display()))
         .arg("-virtfs")
         .arg(format!(
             "local,path={},mount_tag=rstkey_ctl,security_model=none,id=ctl",
@@ -592,6 +598,13 @@ pub fn boot(opts: &Opts) -> Result<Outcome> {
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit());
         let mut child = q.spawn().map_err(|e| format!("qemu: {e}"))?;
+        // Stopped when it is dropped, once the guest has ended.
+        let _monitor = crate::qmp::Monitor::start(
+            qmp_sock.clone(),
+            ctl.clone(),
+            run_dir.join("monitor.log"),
+            crypto_device.clone(),
+        );
         let stdout = child.stdout.take().ok_or("qemu: no stdout")?;
         let quiet = opts.quiet;
         let out_path = run_dir.join("output.log");
