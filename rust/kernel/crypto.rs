@@ -224,7 +224,8 @@ pub(crate) unsafe fn set_tfm_key<C>(
 /// crypto API on it, which holds a reference to the algorithm: the lookup of `driver_name` with
 /// `type_` and `mask` returns when the test is done, so that the registration can be dropped
 /// right away. The result of the self-test does not matter here: the crypto API does not hand out
-/// an algorithm that failed it.
+/// an algorithm that failed it. The lookup waits for at most 60 s; a self-test that takes longer is
+/// killed, and the algorithm stays failed until it is registered again.
 ///
 /// # Safety
 ///
