@@ -99,6 +99,21 @@ vm_monitor() {
 	[ "${_r%% *}" = ok ]
 }
 
+# rstkey_selftests_passed [N]: returns 0 when the module rstkey has
+# algorithms in /proc/crypto (N of them, if given) and every one passed its
+# self-test; names those that did not (still running, failed) on `# ` lines.
+rstkey_selftests_passed() {
+	awk -v want="${1:-}" '
+		/^driver/ { drv = $3 }
+		/^module/ { mine = ($3 == "rstkey") }
+		/^selftest/ && mine {
+			n++
+			if ($3 != "passed") { bad++; print "# " drv ": selftest " $3 }
+		}
+		END { exit !(n > 0 && bad == 0 && (want == "" || n == want)) }
+	' /proc/crypto
+}
+
 ktap_done() {
 	[ "$KTAP_FAILED" -eq 0 ]
 }

@@ -11,7 +11,7 @@
 # (virtqueues set up anew).
 . /usr/share/rstkey/lib.sh
 
-ktap_plan 18
+ktap_plan 19
 
 dev=$(/usr/share/rstkey/find-crypto-dev)
 name=$(basename "${dev:-none}")
@@ -91,11 +91,13 @@ ktap_check "no_open_sessions_after_errors" test "$(stat open_sessions)" = 0
 
 if grep -q '^rstkey ' /proc/modules; then
 	rmmod rstkey && modprobe rstkey
+	ktap_check "reload_selftests_passed" rstkey_selftests_passed 5
 	ktap_check "reload_no_open_sessions" test "$(stat open_sessions)" = 0
 	run cipher-session
 	expect "session_after_reload" \
 		"cipher-session: ok session_id=[0-9]+ open_sessions=1"
 else
+	ktap_skip "reload_selftests_passed" "rstkey is built in"
 	ktap_skip "reload_no_open_sessions" "rstkey is built in"
 	ktap_skip "session_after_reload" "rstkey is built in"
 fi
