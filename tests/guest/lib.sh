@@ -99,6 +99,10 @@ vm_monitor() {
 	[ "${_r%% *}" = ok ]
 }
 
+# The number of algorithms rstkey registers for the test platform's device:
+# cbc-aes, pkcs1-rsa-{sha1,sha256,sha512} and pkcs1pad-rsa.
+RSTKEY_ALGS=5
+
 # rstkey_selftests_passed [N]: returns 0 when the module rstkey has
 # algorithms in /proc/crypto (N of them, if given) and every one passed its
 # self-test; names those that did not (still running, failed) on `# ` lines.

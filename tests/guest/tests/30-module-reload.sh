@@ -36,7 +36,7 @@ while [ $c -le $CYCLES ]; do
 	ktap_check "cycle${c}_rmmod" rmmod rstkey
 	ktap_check "cycle${c}_unbound" sh -c "[ ! -e $dev/driver ] && [ ! -e /sys/kernel/debug/rstkey/$name ]"
 	ktap_check "cycle${c}_modprobe" modprobe rstkey
-	ktap_check "cycle${c}_selftests_passed" rstkey_selftests_passed 5
+	ktap_check "cycle${c}_selftests_passed" rstkey_selftests_passed $RSTKEY_ALGS
 	after=$(cat "$report" 2>/dev/null)
 	ktap_check "cycle${c}_rebound_same_report" sh -c "[ \"\$(basename \"\$(readlink $dev/driver)\")\" = rstkey ] && [ -n \"\$1\" ] && [ \"\$1\" = \"\$2\" ]" _ "$before" "$after"
 	c=$((c + 1))

@@ -91,7 +91,7 @@ ktap_check "no_open_sessions_after_errors" test "$(stat open_sessions)" = 0
 
 if grep -q '^rstkey ' /proc/modules; then
 	rmmod rstkey && modprobe rstkey
-	ktap_check "reload_selftests_passed" rstkey_selftests_passed 5
+	ktap_check "reload_selftests_passed" rstkey_selftests_passed $RSTKEY_ALGS
 	ktap_check "reload_no_open_sessions" test "$(stat open_sessions)" = 0
 	run cipher-session
 	expect "session_after_reload" \

@@ -254,7 +254,7 @@ ktap_diag "after: $line"
 ktap_check "cipher_works_after" sh -c "echo '$line' | grep -q 'failed=0 wrong=0' && ! echo '$line' | grep -q 'rounds=0'"
 fault-load $fx "$dbg/rstkey/$name/crypto" 110 > /tmp/fl.out 2>&1
 ktap_check "keyring_and_secure_world_work_after" grep -q 'total ops=110 ok=110 err=0 wrong=0' /tmp/fl.out
-ktap_check "selftests_passed_after_reload" rstkey_selftests_passed 5
+ktap_check "selftests_passed_after_reload" rstkey_selftests_passed $RSTKEY_ALGS
 
 i=0
 while [ $i -lt 30 ] && [ "$(field free_pages)/$(field buffers)/$(stat open_sessions)" != "$free0/$bufs0/$sess0" ]; do
