@@ -14,6 +14,11 @@ __rust_helper void *rust_helper_crypto_skcipher_ctx(struct crypto_skcipher *tfm)
 	return crypto_skcipher_ctx(tfm);
 }
 
+__rust_helper bool rust_helper_crypto_skcipher_tested(struct crypto_skcipher *tfm)
+{
+	return crypto_skcipher_tested(tfm);
+}
+
 __rust_helper struct crypto_skcipher *
 rust_helper_crypto_skcipher_reqtfm(struct skcipher_request *req)
 {

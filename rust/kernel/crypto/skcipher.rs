@@ -182,6 +182,18 @@ pub trait Algorithm: Sized + 'static {
     /// they use it for requests.
     fn setkey(ctx: &mut Self::Context, key: &[u8]) -> Result;
 
+    /// Sets the key of a transformation while the algorithm is not tested yet, instead of
+    /// [`Algorithm::setkey`]: the transformations of the crypto API's self-test of the algorithm
+    /// (`crypto_skcipher_tested()` is false for them).
+    ///
+    /// A protected-key algorithm, whose [`Algorithm::setkey`] takes a reference to a key the
+    /// hardware keeps rather than key bytes, accepts here the clear keys of the self-test's
+    /// vectors, as the protected-key drivers of the crypto API do. Without it, the self-test
+    /// uses [`Algorithm::setkey`] too.
+    fn setkey_untested(_ctx: &mut Self::Context, _key: &[u8]) -> Result {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+
     /// Encrypts the request synchronously.
     ///
     /// The `cryptlen` bytes of the source are encrypted into the destination and the IV is
@@ -302,10 +314,17 @@ impl<T: Algorithm> Adapter<T> {
         key: *const u8,
         keylen: c_uint,
     ) -> c_int {
+        // SAFETY: `tfm` is a valid transformation.
+        let tested = unsafe { bindings::crypto_skcipher_tested(tfm) };
+        let set = if T::HAS_SETKEY_UNTESTED && !tested {
+            T::setkey_untested
+        } else {
+            T::setkey
+        };
         // SAFETY: The context was initialized by `init_callback`. The users of a transformation
         // do not set its key concurrently with other operations on it. The crypto API passes
         // `keylen` readable bytes at `key`.
-        unsafe { super::set_tfm_key(Self::ctx(tfm), key.cast(), keylen, T::setkey) }
+        unsafe { super::set_tfm_key(Self::ctx(tfm), key.cast(), keylen, set) }
     }
 
     /// Runs `op` on a request.
