@@ -16,7 +16,10 @@ use kernel::{
     tee, //
 };
 
-use crate::keystore::RestrictedKey;
+use crate::keystore::{
+    KeyPurpose,
+    RestrictedKey, //
+};
 
 /// The AES block size, which is also the size of a CBC IV.
 pub(crate) const AES_BLOCK_SIZE: usize = 16;
@@ -294,6 +297,8 @@ pub(crate) struct Features {
     /// Clear keys, which is what the crypto API hands to drivers, can be placed in restricted
     /// memory for the engine (the platform's policy allows importing them).
     pub(crate) clear_keys: bool,
+    /// Keys wrapped under the device key can be unwrapped into restricted memory for the engine.
+    pub(crate) wrapped_keys: bool,
     /// The engine creates [`Cipher::AesCbc`] sessions.
     pub(crate) aes_cbc: bool,
     /// How the engine's RSA sessions sign; `None` if it offers no RSA.
@@ -303,22 +308,24 @@ pub(crate) struct Features {
 /// A kind of session an algorithm needs an engine for.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Service {
-    /// Cipher sessions of the given cipher.
+    /// Cipher sessions of the given cipher, with keys the crypto API hands over in the clear.
     Cipher(Cipher),
+    /// Cipher sessions of the given cipher, with keys the crypto API hands over wrapped: the
+    /// crypto API's protected-key (`paes`) algorithms.
+    ProtectedCipher(Cipher),
     /// RSA sessions whose accelerator pads with PKCS#1 v1.5 itself: the crypto API's
     /// `pkcs1(rsa,<hash>)` and `pkcs1pad(rsa)` algorithms.
     RsaPkcs1,
 }
 
 impl Features {
-    /// Returns whether an engine with these features serves `service` with keys the crypto API
-    /// hands over in the clear.
+    /// Returns whether an engine with these features serves `service`.
     pub(crate) fn serves(&self, service: Service) -> bool {
-        self.clear_keys
-            && match service {
-                Service::Cipher(Cipher::AesCbc) => self.aes_cbc,
-                Service::RsaPkcs1 => self.rsa == Some(RsaPadding::Pkcs1),
-            }
+        match service {
+            Service::Cipher(Cipher::AesCbc) => self.clear_keys && self.aes_cbc,
+            Service::ProtectedCipher(Cipher::AesCbc) => self.wrapped_keys && self.aes_cbc,
+            Service::RsaPkcs1 => self.clear_keys && self.rsa == Some(RsaPadding::Pkcs1),
+        }
     }
 }
 
@@ -338,6 +345,14 @@ pub(crate) trait Engine: Send + Sync {
     /// [`ENODEV`] if the engine has no TEE to keep keys in restricted memory, or the error of the
     /// TEE (see [`KeyStore::import`](crate::keystore::KeyStore::import)).
     fn import_key(&self, key: &[u8]) -> Result<RestrictedKey>;
+
+    /// Unwraps `blob`, a key wrapped under the device key, into restricted memory for `purpose`.
+    ///
+    /// # Errors
+    ///
+    /// [`ENODEV`] if the engine has no TEE to keep keys in restricted memory, or the error of the
+    /// TEE (see [`KeyStore::unwrap`](crate::keystore::KeyStore::unwrap)).
+    fn unwrap_key(&self, blob: &[u8], purpose: KeyPurpose) -> Result<RestrictedKey>;
 
     /// Creates a session of `cipher` in `direction` with `key`, and returns its ID.
     ///

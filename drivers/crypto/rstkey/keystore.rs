@@ -4,7 +4,9 @@
 //!
 //! Every key rstkey is given is placed by the TEE's key manager (`include/uapi/linux/rstkey_km.h`)
 //! into a buffer of the `protected,crypto-key` heap, which the CPU can't access; rstkey keeps no
-//! other copy. The accelerator reads the key from that buffer with DMA.
+//! other copy. A clear key is imported, if the platform allows it; a key wrapped under the
+//! device key is unwrapped by the key manager straight into that buffer. The accelerator reads
+//! the key from the buffer with DMA.
 
 use kernel::{
     dma_buf::DmaBuf,
@@ -12,16 +14,24 @@ use kernel::{
     sync::aref::ARef,
     tee::{
         rstkey_km::{
-            cmd::IMPORT as CMD_IMPORT,
+            blob,
+            cmd::{
+                IMPORT as CMD_IMPORT,
+                UNWRAP as CMD_UNWRAP, //
+            },
             IMPL_ID,
+            MAX_KEY,
             UUID as KM_UUID, //
         },
         Context,
         HeapId,
         MemRef,
-        Param, //
+        Param,
+        Value, //
     },
 };
+
+use crate::engine::AES_BLOCK_SIZE;
 
 /// A key in restricted memory.
 ///
@@ -93,40 +103,97 @@ impl KeyStore {
         if key.is_empty() {
             return Err(EINVAL);
         }
-        let buf = self.ctx.alloc_protmem(HeapId::CryptoKey, key.len())?;
-        let restricted = self.ctx.register_dma_buf(&buf)?;
-        let mut clear = self.ctx.alloc_shm(key.len())?;
-        clear.write(0, key)?;
+        self.place(CMD_IMPORT, key, key.len(), None)
+    }
 
+    /// Has the key manager authenticate `blob`, a key wrapped under the device key, and decrypt
+    /// it into restricted memory, for `purpose`: the key itself never is in normal-world memory.
+    ///
+    /// # Errors
+    ///
+    /// [`EINVAL`] for a blob too short or too long to hold a key, or one the key manager finds
+    /// malformed, [`EBADMSG`] for one whose tag is wrong (tampered with, or wrapped under another
+    /// device key), [`EACCES`] for a key of another type or without the usages of `purpose`,
+    /// [`EOPNOTSUPP`] for another blob version, [`ENOENT`] if the platform has no device key,
+    /// [`ENOMEM`], or another error of the TEE.
+    pub(crate) fn unwrap(&self, blob: &[u8], purpose: KeyPurpose) -> Result<RestrictedKey> {
+        // The ciphertext is the key padded to whole blocks, with at least one byte of padding.
+        let ciphertext = blob
+            .len()
+            .checked_sub(blob::HDR_SIZE + blob::TAG_SIZE)
+            .filter(|&n| n >= AES_BLOCK_SIZE && n % AES_BLOCK_SIZE == 0)
+            .ok_or(EINVAL)?;
+        let room = (ciphertext - 1).min(MAX_KEY);
+        let want = Param::ValueInput(Value {
+            a: purpose.key_type.into(),
+            b: purpose.usage.into(),
+            c: 0,
+        });
+        self.place(CMD_UNWRAP, blob, room, Some(want))
+    }
+
+    /// Invokes `cmd` of the key manager with `input` in kernel shared memory and a restricted
+    /// output of `room` bytes (and `extra` as third parameter), and returns the key it wrote
+    /// there. The shared memory is overwritten with zeros before it is freed.
+    fn place(
+        &self,
+        cmd: u32,
+        input: &[u8],
+        room: usize,
+        extra: Option<Param<'_>>,
+    ) -> Result<RestrictedKey> {
+        let buf = self.ctx.alloc_protmem(HeapId::CryptoKey, room)?;
+        let restricted = self.ctx.register_dma_buf(&buf)?;
+        let mut shared = self.ctx.alloc_shm(input.len())?;
+        shared.write(0, input)?;
+
+        let n = 2 + usize::from(extra.is_some());
         let session = self.ctx.open_session(&KM_UUID, &mut [])?;
         let mut params = [
-            Param::MemRefInput(MemRef::new(&clear, 0, key.len())?),
-            Param::MemRefOutput(MemRef::new(&restricted, 0, key.len())?),
+            Param::MemRefInput(MemRef::new(&shared, 0, input.len())?),
+            Param::MemRefOutput(MemRef::new(&restricted, 0, room)?),
+            extra.unwrap_or(Param::None),
         ];
-        let ret = session.invoke(CMD_IMPORT, &mut params);
+        let ret = session.invoke(cmd, &mut params[..n]);
         drop(session);
         let written = match params[1] {
             Param::MemRefOutput(m) => m.size(),
             _ => 0,
         };
 
-        // Whatever happened, the clear copy goes.
+        // Whatever happened, the copy in shared memory goes.
         let zeros = [0u8; 64];
         let mut wiped = Ok(());
-        for off in (0..key.len()).step_by(zeros.len()) {
-            let n = (key.len() - off).min(zeros.len());
-            if let Err(e) = clear.write(off, &zeros[..n]) {
+        for off in (0..input.len()).step_by(zeros.len()) {
+            let n = (input.len() - off).min(zeros.len());
+            if let Err(e) = shared.write(off, &zeros[..n]) {
                 wiped = Err(e);
             }
         }
         ret?;
         wiped?;
-        if written != key.len() {
+        if written == 0 || written > room {
             return Err(EIO);
         }
-        let len = written;
 
-        // INVARIANT: The key manager wrote the `len` bytes of the key at the start of `buf`.
-        Ok(RestrictedKey { buf, len })
+        // INVARIANT: The key manager wrote the `written` bytes of the key at the start of `buf`.
+        Ok(RestrictedKey { buf, len: written })
     }
+}
+
+/// What a key is unwrapped for: the key manager refuses a blob whose header does not allow it.
+#[derive(Clone, Copy)]
+pub(crate) struct KeyPurpose {
+    /// The key type (`blob::KEY_*`).
+    pub(crate) key_type: u8,
+    /// The usages the key must have (`blob::usage::*`).
+    pub(crate) usage: u16,
+}
+
+impl KeyPurpose {
+    /// An AES key for CBC.
+    pub(crate) const AES_CBC: Self = Self {
+        key_type: blob::KEY_AES,
+        usage: blob::usage::AES_CBC,
+    };
 }

@@ -38,6 +38,7 @@ use crate::{
         PKCS1_MIN_PADDING,
     },
     keystore::{
+        KeyPurpose,
         KeyStore,
         RestrictedKey, //
     }, //
@@ -54,6 +55,7 @@ impl Engine for VirtioEngine {
     fn features(&self) -> Features {
         Features {
             clear_keys: self.keys.as_ref().is_some_and(KeyStore::import_allowed),
+            wrapped_keys: self.keys.is_some(),
             aes_cbc: self.offers(Cipher::AesCbc),
             rsa: self.offers_rsa().then_some(RsaPadding::Pkcs1),
         }
@@ -61,6 +63,10 @@ impl Engine for VirtioEngine {
 
     fn import_key(&self, key: &[u8]) -> Result<RestrictedKey> {
         self.keys.as_ref().ok_or(ENODEV)?.import(key)
+    }
+
+    fn unwrap_key(&self, blob: &[u8], purpose: KeyPurpose) -> Result<RestrictedKey> {
+        self.keys.as_ref().ok_or(ENODEV)?.unwrap(blob, purpose)
     }
 
     fn create_cipher_session(
