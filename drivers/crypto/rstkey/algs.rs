@@ -11,7 +11,8 @@
 //!
 //! One file per crypto API type, as the C drivers do:
 //!
-//! - [`skcipher`]: `cbc(aes)`, driver `cbc-aes-rstkey`.
+//! - [`skcipher`]: `cbc(aes)`, driver `cbc-aes-rstkey`, with clear keys, and the protected-key
+//!   `cbc(paes)`, driver `cbc-paes-rstkey`, with keys wrapped under the device key.
 //! - [`sig`]: `pkcs1(rsa,sha1)`, `pkcs1(rsa,sha256)` and `pkcs1(rsa,sha512)`, drivers
 //!   `pkcs1-rsa-<hash>-rstkey`: RSASSA-PKCS1-v1_5 signatures by the device's PKCS#1 SIGN and
 //!   VERIFY operations, for the hashes both the device's RSA sessions and the kernel's `pkcs1`
@@ -36,6 +37,7 @@ use kernel::{
 use crate::engine::{
     Cipher,
     Engine,
+    Features,
     Service, //
 };
 
@@ -78,6 +80,8 @@ pub(crate) struct Algs {
     engines: KVec<Arc<dyn Engine>>,
     /// `cbc-aes-rstkey`, once an engine that serves it has been added.
     cbc_aes: Option<Pin<KBox<crypto_skcipher::Registration<skcipher::CbcAes>>>>,
+    /// `cbc-paes-rstkey`, once an engine that serves it has been added.
+    cbc_paes: Option<Pin<KBox<crypto_skcipher::Registration<skcipher::CbcPaes>>>>,
     /// The RSA algorithms, once an engine that serves them has been added.
     rsa: Option<RsaAlgs>,
 }
@@ -88,6 +92,7 @@ impl Algs {
         Self {
             engines: KVec::new(),
             cbc_aes: None,
+            cbc_paes: None,
             rsa: None,
         }
     }
@@ -102,6 +107,18 @@ kernel::sync::global_lock! {
 /// The module that provides the algorithms.
 fn this_module() -> &'static ThisModule {
     &<crate::LocalModule as ModuleMetadata>::THIS_MODULE
+}
+
+/// Returns whether the protected-key algorithms may take clear keys outside their self-test, as
+/// the module parameter `clear_keys` says; logs it the first time.
+fn clear_keys_allowed() -> bool {
+    let allowed = crate::module_parameters::clear_keys.value();
+    if allowed {
+        kernel::pr_warn_once!(
+            "clear_keys=1: cbc(paes) takes clear keys, which are in kernel memory\n"
+        );
+    }
+    allowed
 }
 
 /// Registers an algorithm with `reg`, which waits for its self-test.
@@ -122,24 +139,25 @@ pub(crate) fn add_engine(engine: Arc<dyn Engine>) -> Result {
     let features = engine.features();
     ALGS.lock().engines.push(engine.clone(), GFP_KERNEL)?;
     // Registering waits for the self-tests, which pick engines: the lock is not held meanwhile.
-    let registered = register_for(
-        features.serves(Service::Cipher(Cipher::AesCbc)),
-        features.serves(Service::RsaPkcs1),
-    );
+    let registered = register_for(features);
     if registered.is_err() {
         remove_engine(&*engine);
     }
     registered
 }
 
-/// Registers `cbc-aes-rstkey` if `cbc_aes` and the RSA algorithms if `rsa`, unless they are
-/// registered already.
-fn register_for(cbc_aes: bool, rsa: bool) -> Result {
-    if cbc_aes && ALGS.lock().cbc_aes.is_none() {
+/// Registers the algorithms an engine with `features` serves, unless they are registered
+/// already.
+fn register_for(features: Features) -> Result {
+    if features.serves(Service::Cipher(Cipher::AesCbc)) && ALGS.lock().cbc_aes.is_none() {
         let reg = register(crypto_skcipher::Registration::new(this_module()))?;
         ALGS.lock().cbc_aes.get_or_insert(reg);
     }
-    if rsa && ALGS.lock().rsa.is_none() {
+    if features.serves(Service::ProtectedCipher(Cipher::AesCbc)) && ALGS.lock().cbc_paes.is_none() {
+        let reg = register(crypto_skcipher::Registration::new(this_module()))?;
+        ALGS.lock().cbc_paes.get_or_insert(reg);
+    }
+    if features.serves(Service::RsaPkcs1) && ALGS.lock().rsa.is_none() {
         let regs = RsaAlgs::register()?;
         ALGS.lock().rsa.get_or_insert(regs);
     }
@@ -161,15 +179,17 @@ pub(crate) fn engine_count() -> usize {
 
 /// Unregisters the algorithms; called when the module is unloaded, after the driver.
 pub(crate) fn unregister_all() {
-    let (cbc_aes, rsa, engines) = {
+    let (cbc_aes, cbc_paes, rsa, engines) = {
         let mut algs = ALGS.lock();
         (
             algs.cbc_aes.take(),
+            algs.cbc_paes.take(),
             algs.rsa.take(),
             core::mem::take(&mut algs.engines),
         )
     };
     drop(cbc_aes);
+    drop(cbc_paes);
     drop(rsa);
     drop(engines);
 }

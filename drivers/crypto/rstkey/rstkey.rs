@@ -123,4 +123,10 @@ module! {
     authors: ["rstkey developers"],
     description: "Restricted-key crypto offload for virtio-crypto devices",
     license: "GPL",
+    params: {
+        clear_keys: bool {
+            default: false,
+            description: "Let cbc(paes) take clear keys outside its self-test (default N)",
+        },
+    },
 }

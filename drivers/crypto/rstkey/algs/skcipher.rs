@@ -1,10 +1,22 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The skcipher algorithms: `cbc(aes)`, driver `cbc-aes-rstkey`.
+//! The skcipher algorithms: `cbc(aes)`, driver `cbc-aes-rstkey`, and `cbc(paes)`, driver
+//! `cbc-paes-rstkey`.
+//!
+//! Both are AES-CBC on the engine with the key in restricted memory; they differ in what their
+//! users hand to setkey ([`KeySource`]). `cbc(aes)` takes the clear key, which is imported, as
+//! the crypto API's other `cbc(aes)` drivers do. `cbc(paes)` is the protected-key algorithm: it
+//! takes a key blob wrapped under the device key (`include/uapi/linux/rstkey_km.h`), which the
+//! secure world unwraps straight into restricted memory, so that its users (dm-crypt, AF_ALG)
+//! never hold the key itself. As the crypto API's other protected-key drivers do, it accepts a
+//! clear key (16, 24 or 32 bytes, which no blob is) only while the crypto API's self-test of the
+//! algorithm runs, which uses the AES-CBC test vectors, or if the module parameter `clear_keys`
+//! allows it.
 //!
 //! The requests are asynchronous: the crypto request's own source and destination scatterlists
 //! go to the engine, which completes the request from its interrupt.
 
+use core::marker::PhantomData;
 use kernel::{
     crypto::{
         alg_flags,
@@ -16,7 +28,8 @@ use kernel::{
         },
     },
     prelude::*,
-    sync::Arc, //
+    sync::Arc,
+    tee::rstkey_km::blob, //
 };
 
 use super::{
@@ -39,8 +52,74 @@ use crate::{
         AES_MAX_KEY_SIZE,
         AES_MIN_KEY_SIZE,
     },
-    keystore::RestrictedKey,
+    keystore::{
+        KeyPurpose,
+        RestrictedKey, //
+    },
 };
+
+/// Where the key of a `cbc` transformation comes from: what its users hand to setkey.
+pub(crate) trait KeySource: Send + Sync + 'static {
+    /// The algorithm's name.
+    const NAME: &'static CStr;
+    /// The algorithm's driver name.
+    const DRIVER_NAME: &'static CStr;
+    /// The smallest key setkey takes.
+    const MIN_KEYSIZE: usize;
+    /// The largest key setkey takes.
+    const MAX_KEYSIZE: usize;
+    /// What the algorithm needs an engine for.
+    const SERVICE: Service;
+
+    /// Places the key `key` stands for in restricted memory for `engine`; `untested` while the
+    /// crypto API's self-test of the algorithm runs.
+    fn restricted(engine: &dyn Engine, key: &[u8], untested: bool) -> Result<RestrictedKey>;
+}
+
+/// The user hands the clear key: `cbc(aes)`.
+pub(crate) struct ClearKey;
+
+impl KeySource for ClearKey {
+    const NAME: &'static CStr = c"cbc(aes)";
+    const DRIVER_NAME: &'static CStr = c"cbc-aes-rstkey";
+    const MIN_KEYSIZE: usize = AES_MIN_KEY_SIZE;
+    const MAX_KEYSIZE: usize = AES_MAX_KEY_SIZE;
+    const SERVICE: Service = Service::Cipher(Cipher::AesCbc);
+
+    fn restricted(engine: &dyn Engine, key: &[u8], _untested: bool) -> Result<RestrictedKey> {
+        Cipher::AesCbc.check_key_len(key.len())?;
+        engine.import_key(key)
+    }
+}
+
+/// The user hands a key blob wrapped under the device key: `cbc(paes)`.
+pub(crate) struct WrappedKey;
+
+/// The largest blob of an AES key: a 32-byte key pads to three blocks.
+const MAX_AES_BLOB: usize = blob::HDR_SIZE + AES_MAX_KEY_SIZE + AES_BLOCK_SIZE + blob::TAG_SIZE;
+
+impl KeySource for WrappedKey {
+    const NAME: &'static CStr = c"cbc(paes)";
+    const DRIVER_NAME: &'static CStr = c"cbc-paes-rstkey";
+    const MIN_KEYSIZE: usize = AES_MIN_KEY_SIZE;
+    const MAX_KEYSIZE: usize = MAX_AES_BLOB;
+    const SERVICE: Service = Service::ProtectedCipher(Cipher::AesCbc);
+
+    fn restricted(engine: &dyn Engine, key: &[u8], untested: bool) -> Result<RestrictedKey> {
+        // A blob has a header, at least a block of ciphertext and a tag: it is never as short
+        // as an AES key.
+        if key.len() <= AES_MAX_KEY_SIZE {
+            Cipher::AesCbc.check_key_len(key.len())?;
+            if !untested && !super::clear_keys_allowed() {
+                return Err(EACCES);
+            }
+            return engine.import_key(key);
+        }
+        let restricted = engine.unwrap_key(key, KeyPurpose::AES_CBC)?;
+        Cipher::AesCbc.check_key_len(restricted.len())?;
+        Ok(restricted)
+    }
+}
 
 /// The key of a transformation: in restricted memory, with a session per direction on the
 /// engine.
@@ -50,13 +129,13 @@ struct CipherKey {
     dec: SessionId,
 }
 
-/// The context of a `cbc-aes-rstkey` transformation.
-pub(crate) struct CbcAesCtx {
+/// The context of a `cbc` transformation.
+pub(crate) struct CbcCtx {
     engine: Arc<dyn Engine>,
     key: Option<CipherKey>,
 }
 
-impl CbcAesCtx {
+impl CbcCtx {
     /// Destroys the sessions of `key`; errors only mean the device is gone or forgot them.
     fn release(&self, key: CipherKey) {
         let _ = self.engine.destroy_cipher_session(key.enc);
@@ -64,7 +143,7 @@ impl CbcAesCtx {
     }
 }
 
-impl Drop for CbcAesCtx {
+impl Drop for CbcCtx {
     fn drop(&mut self) {
         if let Some(key) = self.key.take() {
             self.release(key);
@@ -72,8 +151,14 @@ impl Drop for CbcAesCtx {
     }
 }
 
-/// AES in CBC mode, on the accelerator, with the key in restricted memory.
-pub(crate) struct CbcAes;
+/// AES in CBC mode, on the accelerator, with the key in restricted memory, from `K`.
+pub(crate) struct Cbc<K: KeySource>(PhantomData<K>);
+
+/// `cbc-aes-rstkey`.
+pub(crate) type CbcAes = Cbc<ClearKey>;
+
+/// `cbc-paes-rstkey`.
+pub(crate) type CbcPaes = Cbc<WrappedKey>;
 
 /// What AES-CBC keeps about a request while the device processes it, in the request itself.
 #[derive(Default)]
@@ -84,12 +169,12 @@ pub(crate) struct CbcRequest {
 }
 
 /// Where the result of an AES-CBC request goes.
-struct CbcCompletion {
+struct CbcCompletion<K: KeySource> {
     /// The request, until it is completed.
-    req: Option<AsyncRequest<CbcAes>>,
+    req: Option<AsyncRequest<Cbc<K>>>,
 }
 
-impl CipherCompletion for CbcCompletion {
+impl<K: KeySource> CipherCompletion for CbcCompletion<K> {
     fn started(&mut self) {
         if let Some(req) = &self.req {
             req.notify_in_progress();
@@ -122,14 +207,14 @@ impl CipherCompletion for CbcCompletion {
 }
 
 /// A request on its way to the engine: the engine takes its completion once it accepts it.
-struct Pending {
+struct Pending<K: KeySource> {
     /// The request, until the completion is taken.
-    req: Option<AsyncRequest<CbcAes>>,
+    req: Option<AsyncRequest<Cbc<K>>>,
     /// The memory of the completion, allocated before the engine is asked.
-    slot: Option<KBox<core::mem::MaybeUninit<CbcCompletion>>>,
+    slot: Option<KBox<core::mem::MaybeUninit<CbcCompletion<K>>>>,
 }
 
-impl CompletionSource for Pending {
+impl<K: KeySource> CompletionSource for Pending<K> {
     fn take(&mut self) -> Option<KBox<dyn CipherCompletion>> {
         self.req.as_ref()?;
         let slot = self.slot.take()?;
@@ -140,10 +225,10 @@ impl CompletionSource for Pending {
     }
 }
 
-impl CbcAes {
+impl<K: KeySource> Cbc<K> {
     /// Starts `direction` on `req`.
     fn crypt(
-        ctx: &CbcAesCtx,
+        ctx: &CbcCtx,
         mut req: AsyncRequest<Self>,
         direction: Direction,
     ) -> core::result::Result<Queued, Refused<Self>> {
@@ -190,7 +275,7 @@ impl CbcAes {
             Direction::Encrypt => key.enc,
             Direction::Decrypt => key.dec,
         };
-        let slot = match KBox::<CbcCompletion>::new_uninit(gfp) {
+        let slot = match KBox::<CbcCompletion<K>>::new_uninit(gfp) {
             Ok(s) => s,
             Err(e) => return Err(req.refuse(e.into())),
         };
@@ -220,33 +305,11 @@ impl CbcAes {
             (Err(_), None) => Ok(Queued::InProgress),
         }
     }
-}
 
-#[vtable]
-impl Algorithm for CbcAes {
-    const NAME: &'static CStr = c"cbc(aes)";
-    const DRIVER_NAME: &'static CStr = c"cbc-aes-rstkey";
-    const PRIORITY: i32 = PRIORITY;
-    const BLOCK_SIZE: u32 = AES_BLOCK_SIZE as u32;
-    const MIN_KEYSIZE: u32 = AES_MIN_KEY_SIZE as u32;
-    const MAX_KEYSIZE: u32 = AES_MAX_KEY_SIZE as u32;
-    const IV_SIZE: u32 = AES_BLOCK_SIZE as u32;
-    const FLAGS: u32 = alg_flags::KERN_DRIVER_ONLY | alg_flags::ALLOCATES_MEMORY;
-
-    type Context = CbcAesCtx;
-    type RequestContext = CbcRequest;
-
-    fn init() -> Result<CbcAesCtx> {
-        Ok(CbcAesCtx {
-            engine: pick(Service::Cipher(Cipher::AesCbc))?,
-            key: None,
-        })
-    }
-
-    fn setkey(ctx: &mut CbcAesCtx, key: &[u8]) -> Result {
-        Cipher::AesCbc.check_key_len(key.len())?;
+    /// Sets the key of `ctx` to the one `key` stands for.
+    fn set(ctx: &mut CbcCtx, key: &[u8], untested: bool) -> Result {
         let engine = &ctx.engine;
-        let restricted = engine.import_key(key)?;
+        let restricted = K::restricted(&**engine, key, untested)?;
         let enc = engine.create_cipher_session(Cipher::AesCbc, Direction::Encrypt, &restricted)?;
         let dec =
             match engine.create_cipher_session(Cipher::AesCbc, Direction::Decrypt, &restricted) {
@@ -266,16 +329,46 @@ impl Algorithm for CbcAes {
         }
         Ok(())
     }
+}
+
+#[vtable]
+impl<K: KeySource> Algorithm for Cbc<K> {
+    const NAME: &'static CStr = K::NAME;
+    const DRIVER_NAME: &'static CStr = K::DRIVER_NAME;
+    const PRIORITY: i32 = PRIORITY;
+    const BLOCK_SIZE: u32 = AES_BLOCK_SIZE as u32;
+    const MIN_KEYSIZE: u32 = K::MIN_KEYSIZE as u32;
+    const MAX_KEYSIZE: u32 = K::MAX_KEYSIZE as u32;
+    const IV_SIZE: u32 = AES_BLOCK_SIZE as u32;
+    const FLAGS: u32 = alg_flags::KERN_DRIVER_ONLY | alg_flags::ALLOCATES_MEMORY;
+
+    type Context = CbcCtx;
+    type RequestContext = CbcRequest;
+
+    fn init() -> Result<CbcCtx> {
+        Ok(CbcCtx {
+            engine: pick(K::SERVICE)?,
+            key: None,
+        })
+    }
+
+    fn setkey(ctx: &mut CbcCtx, key: &[u8]) -> Result {
+        Self::set(ctx, key, false)
+    }
+
+    fn setkey_untested(ctx: &mut CbcCtx, key: &[u8]) -> Result {
+        Self::set(ctx, key, true)
+    }
 
     fn encrypt_async(
-        ctx: &CbcAesCtx,
+        ctx: &CbcCtx,
         req: AsyncRequest<Self>,
     ) -> core::result::Result<Queued, Refused<Self>> {
         Self::crypt(ctx, req, Direction::Encrypt)
     }
 
     fn decrypt_async(
-        ctx: &CbcAesCtx,
+        ctx: &CbcCtx,
         req: AsyncRequest<Self>,
     ) -> core::result::Result<Queued, Refused<Self>> {
         Self::crypt(ctx, req, Direction::Decrypt)
