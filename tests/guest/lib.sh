@@ -99,9 +99,32 @@ vm_monitor() {
 	[ "${_r%% *}" = ok ]
 }
 
+# crypto_entry DRIVER FIELD: a field of the /proc/crypto entry of DRIVER,
+# named by the first word of its name ("max" for "max keysize").
+crypto_entry() {
+	awk -v d="$1" -v f="$2" '
+		/^name/ { inblk = 0 }
+		$1 == "driver" && $3 == d { inblk = 1 }
+		inblk && $1 == f { sub(/^[^:]*: /, ""); print; exit }
+	' /proc/crypto
+}
+
+# wait_for_state WANT CMD...: runs CMD, which prints a state, until it prints WANT,
+# up to 30 times a second apart (what is released asynchronously, such as
+# device sessions, takes a moment).
+wait_for_state() {
+	_want=$1
+	shift
+	_i=0
+	while [ $_i -lt 30 ] && [ "$("$@")" != "$_want" ]; do
+		sleep 1
+		_i=$((_i + 1))
+	done
+}
+
 # The number of algorithms rstkey registers for the test platform's device:
-# cbc-aes, pkcs1-rsa-{sha1,sha256,sha512} and pkcs1pad-rsa.
-RSTKEY_ALGS=5
+# cbc-aes, cbc-paes, pkcs1-rsa-{sha1,sha256,sha512} and pkcs1pad-rsa.
+RSTKEY_ALGS=6
 
 # rstkey_selftests_passed [N]: returns 0 when the module rstkey has
 # algorithms in /proc/crypto (N of them, if given) and every one passed its

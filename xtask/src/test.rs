@@ -61,6 +61,10 @@ fn fault_boot(persist: Option<(String, String)>) -> Result<Vec<ktap::Case>> {
             read("rstkey-algs.txt").trim() == "0",
         ),
         case(
+            "protected-key-algorithm-tested-without-clear-key-import",
+            read("paes-selftest.txt").trim() == "cbc-paes-rstkey passed",
+        ),
+        case(
             "blob-generated-in-previous-boot-opens",
             !digest.is_empty()
                 && read("persist.txt").trim() == format!("unwrap: ok len=32 sha256={digest}"),

@@ -3,7 +3,7 @@
 #
 # A probe that fails while it registers the algorithms leaves nothing
 # behind: rstkey_name_taken takes the driver name pkcs1-rsa-sha1-rstkey, so
-# binding rstkey fails with EEXIST after cbc-aes-rstkey and
+# binding rstkey fails with EEXIST after cbc-aes-rstkey, cbc-paes-rstkey and
 # pkcs1-rsa-sha256-rstkey were registered. The engine must not stay in the
 # algorithms' list (the module's `engines` count is 0 and cbc-aes-rstkey,
 # which stays registered and whose self-test ended before the probe gave

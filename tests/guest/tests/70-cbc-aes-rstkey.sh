@@ -24,23 +24,15 @@ file=/sys/kernel/debug/rstkey/$(basename "${dev:-none}")/crypto
 
 echo "rstkey-test: cbc-aes-rstkey start" > /dev/kmsg
 
-# entry DRIVER FIELD: a field of the /proc/crypto entry of DRIVER.
-entry() {
-	awk -v d="$1" -v f="$2" '
-		/^name/ { inblk = 0 }
-		$1 == "driver" && $3 == d { inblk = 1 }
-		inblk && $1 == f { sub(/^[^:]*: /, ""); print; exit }
-	' /proc/crypto
-}
 # run CMD: runs CMD through the crypto file, sets $res.
 run() {
 	echo "$1" > "$file" 2>/dev/null
 	res=$(head -n 1 "$file" 2>/dev/null)
 }
 ktap_eq "registered" "$(awk '$1 == "name" { n = $3 } $1 == "driver" && $3 == "cbc-aes-rstkey" { print n; exit }' /proc/crypto)" "cbc(aes)"
-ktap_eq "selftest_passed" "$(entry cbc-aes-rstkey selftest)" "passed"
-ktap_eq "priority_300" "$(entry cbc-aes-rstkey priority)" "300"
-ktap_eq "async" "$(entry cbc-aes-rstkey async)" "yes"
+ktap_eq "selftest_passed" "$(crypto_entry cbc-aes-rstkey selftest)" "passed"
+ktap_eq "priority_300" "$(crypto_entry cbc-aes-rstkey priority)" "300"
+ktap_eq "async" "$(crypto_entry cbc-aes-rstkey async)" "yes"
 # Every other cbc(aes) implementation has a lower priority.
 others=$(awk '$1 == "name" { n = $3 } $1 == "driver" { d = $3 }
 	$1 == "priority" && n == "cbc(aes)" && d != "cbc-aes-rstkey" { print $3 }' /proc/crypto)

@@ -256,11 +256,8 @@ fault-load $fx "$dbg/rstkey/$name/crypto" 110 > /tmp/fl.out 2>&1
 ktap_check "keyring_and_secure_world_work_after" grep -q 'total ops=110 ok=110 err=0 wrong=0' /tmp/fl.out
 ktap_check "selftests_passed_after_reload" rstkey_selftests_passed $RSTKEY_ALGS
 
-i=0
-while [ $i -lt 30 ] && [ "$(field free_pages)/$(field buffers)/$(stat open_sessions)" != "$free0/$bufs0/$sess0" ]; do
-	sleep 1
-	i=$((i + 1))
-done
+state() { echo "$(field free_pages)/$(field buffers)/$(stat open_sessions)"; }
+wait_for_state "$free0/$bufs0/$sess0" state
 ktap_eq "pool_back_to_start" "$(field free_pages)/$(field buffers)" "$free0/$bufs0"
 ktap_eq "sessions_back_to_start" "$(stat open_sessions)" "$sess0"
 
