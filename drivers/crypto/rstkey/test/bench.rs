@@ -6,10 +6,12 @@
 //! virtio-crypto device is bound to another driver (the C `virtio_crypto`), and against the
 //! generic software implementations. Commands (keys and data in hexadecimal):
 //!
-//! - `skcipher <DRIVER> <LEN> <DEPTH> <MSECS>`: with an AES-128 key, encrypts `DEPTH` buffers of
-//!   `LEN` bytes in place, all submitted and then all waited for (as `tcrypt`'s multibuffer
-//!   speed test, `mode=600 num_mb=DEPTH`, does), again and again for at least `MSECS`
-//!   milliseconds.
+//! - `skcipher <DRIVER> <LEN> <DEPTH> <MSECS> [<KEY>]`: with `KEY` (default: an AES-128 key;
+//!   for `cbc-paes-rstkey`, a key blob), encrypts `DEPTH` buffers of `LEN` bytes in place, all
+//!   submitted and then all waited for (as `tcrypt`'s multibuffer speed test, `mode=600
+//!   num_mb=DEPTH`, does), again and again for at least `MSECS` milliseconds.
+//! - `setkey <DRIVER> <KEY> <MSECS>`: sets `KEY` on one transformation, again and again: what
+//!   a key costs the driver (for rstkey: the import or unwrap, and the device sessions).
 //! - `sign <DRIVER> <RSAPrivateKey> <MSECS>`: signs a SHA-256 digest with a `crypto_sig`
 //!   transformation, one signature after the other.
 //! - `decrypt <DRIVER> <RSAPrivateKey> <MSECS>`: decrypts, with an `akcipher` transformation, a
@@ -91,7 +93,7 @@ const DIGEST: [u8; 32] = [
 fn run(words: &[&[u8]]) -> core::result::Result<Measured, Failed> {
     let parse = at("parse");
     match words {
-        [b"skcipher", driver, len, depth, msecs] => {
+        [b"skcipher", driver, len, depth, msecs, key @ ..] if key.len() <= 1 => {
             let name = c_string(driver).map_err(&parse)?;
             let len = parse_number::<usize>(len).map_err(&parse)?;
             let depth = parse_number::<usize>(depth).map_err(&parse)?;
@@ -99,8 +101,12 @@ fn run(words: &[&[u8]]) -> core::result::Result<Measured, Failed> {
             if depth == 0 || depth > 64 || len > 1 << 20 {
                 return Err(parse(EINVAL));
             }
+            let key = match key {
+                [hex] => parse_hex(hex).map_err(&parse)?,
+                _ => KVec::from_elem(0x5a, 16, GFP_KERNEL).map_err(|e| parse(e.into()))?,
+            };
             let mut tfm = Tfm::new(&name, 0, 0).map_err(at("alloc"))?;
-            tfm.setkey(&[0x5a; 16]).map_err(at("setkey"))?;
+            tfm.setkey(&key).map_err(at("setkey"))?;
             let mut batch = Batch::new(&tfm, depth, len, 0xff).map_err(at("alloc"))?;
             // CAST: `len * depth` is at most 64 MiB.
             let bytes = (len * depth) as u64;
@@ -108,6 +114,13 @@ fn run(words: &[&[u8]]) -> core::result::Result<Measured, Failed> {
             // Each run is `depth` requests.
             m.ops *= depth as u64;
             Ok(m)
+        }
+        [b"setkey", driver, key, msecs] => {
+            let name = c_string(driver).map_err(&parse)?;
+            let key = parse_hex(key).map_err(&parse)?;
+            let msecs = parse_number::<u64>(msecs).map_err(&parse)?;
+            let mut tfm = Tfm::new(&name, 0, 0).map_err(at("alloc"))?;
+            measure(msecs, || tfm.setkey(&key).map(|()| 0)).map_err(at("setkey"))
         }
         [b"sign", driver, key, msecs] => {
             let name = c_string(driver).map_err(&parse)?;
