@@ -13,7 +13,10 @@ use kernel::{
     crypto::RequestSg,
     dma_buf::DmaBuf,
     prelude::*,
-    tee, //
+    tee::{
+        self,
+        rstkey_km::blob, //
+    },
 };
 
 use crate::keystore::{
@@ -29,6 +32,15 @@ pub(crate) const AES_MIN_KEY_SIZE: usize = 16;
 
 /// The longest AES key, AES-256.
 pub(crate) const AES_MAX_KEY_SIZE: usize = 32;
+
+/// The shortest blob of an AES key (`include/uapi/linux/rstkey_km.h`): a 16- or 24-byte key pads
+/// to two blocks.
+pub(crate) const MIN_AES_BLOB: usize =
+    blob::HDR_SIZE + AES_MIN_KEY_SIZE + AES_BLOCK_SIZE + blob::TAG_SIZE;
+
+/// The longest blob of an AES key: a 32-byte key pads to three blocks.
+pub(crate) const MAX_AES_BLOB: usize =
+    blob::HDR_SIZE + AES_MAX_KEY_SIZE + AES_BLOCK_SIZE + blob::TAG_SIZE;
 
 /// The shortest RSA modulus, in bits, rstkey accepts (and the virtio-crypto device supports).
 pub(crate) const RSA_MIN_BITS: usize = 1024;
@@ -353,6 +365,15 @@ pub(crate) trait Engine: Send + Sync {
     /// [`ENODEV`] if the engine has no TEE to keep keys in restricted memory, or the error of the
     /// TEE (see [`KeyStore::unwrap`](crate::keystore::KeyStore::unwrap)).
     fn unwrap_key(&self, blob: &[u8], purpose: KeyPurpose) -> Result<RestrictedKey>;
+
+    /// Generates a random, exportable key of `len` bytes for `purpose` in restricted memory, and
+    /// returns it with its blob wrapped under the device key.
+    ///
+    /// # Errors
+    ///
+    /// [`ENODEV`] if the engine has no TEE to keep keys in restricted memory, or the error of the
+    /// TEE (see [`KeyStore::generate`](crate::keystore::KeyStore::generate)).
+    fn generate_key(&self, len: usize, purpose: KeyPurpose) -> Result<(RestrictedKey, KVec<u8>)>;
 
     /// Creates a session of `cipher` in `direction` with `key`, and returns its ID.
     ///

@@ -16,6 +16,7 @@ use kernel::{
         rstkey_km::{
             blob,
             cmd::{
+                GENERATE as CMD_GENERATE,
                 IMPORT as CMD_IMPORT,
                 UNWRAP as CMD_UNWRAP, //
             },
@@ -130,6 +131,57 @@ impl KeyStore {
             c: 0,
         });
         self.place(CMD_UNWRAP, blob, room, Some(want))
+    }
+
+    /// Has the key manager generate a random key of `len` bytes in restricted memory for
+    /// `purpose`, exportable, and returns it with its blob wrapped under the device key: the key
+    /// itself never is in normal-world memory.
+    ///
+    /// # Errors
+    ///
+    /// [`EINVAL`] for a length the key type does not have, [`EOPNOTSUPP`] for a key type the key
+    /// manager does not generate, [`ENOENT`] if the platform has no device key, [`ENOMEM`], or
+    /// another error of the TEE.
+    pub(crate) fn generate(
+        &self,
+        len: usize,
+        purpose: KeyPurpose,
+    ) -> Result<(RestrictedKey, KVec<u8>)> {
+        if len == 0 || len > MAX_KEY {
+            return Err(EINVAL);
+        }
+        // The key padded to whole blocks, with at least one byte of padding.
+        let blob_len =
+            blob::HDR_SIZE + (len / AES_BLOCK_SIZE + 1) * AES_BLOCK_SIZE + blob::TAG_SIZE;
+        let buf = self.ctx.alloc_protmem(HeapId::CryptoKey, len)?;
+        let restricted = self.ctx.register_dma_buf(&buf)?;
+        let shared = self.ctx.alloc_shm(blob_len)?;
+
+        let session = self.ctx.open_session(&KM_UUID, &mut [])?;
+        let mut params = [
+            Param::ValueInput(Value {
+                // CAST: `len` is at most `MAX_KEY`.
+                a: len as u64,
+                b: purpose.key_type.into(),
+                c: u64::from(purpose.usage) | (u64::from(blob::FLAG_EXPORTABLE) << 32),
+            }),
+            Param::MemRefOutput(MemRef::new(&restricted, 0, len)?),
+            Param::MemRefOutput(MemRef::new(&shared, 0, blob_len)?),
+        ];
+        session.invoke(CMD_GENERATE, &mut params)?;
+        drop(session);
+        let (written, exported) = match (&params[1], &params[2]) {
+            (Param::MemRefOutput(k), Param::MemRefOutput(b)) => (k.size(), b.size()),
+            _ => (0, 0),
+        };
+        if written != len || exported != blob_len {
+            return Err(EIO);
+        }
+        let mut out = KVec::from_elem(0u8, blob_len, GFP_KERNEL)?;
+        shared.read(0, &mut out)?;
+
+        // INVARIANT: The key manager wrote the `len` bytes of the key at the start of `buf`.
+        Ok((RestrictedKey { buf, len }, out))
     }
 
     /// Invokes `cmd` of the key manager with `input` in kernel shared memory and a restricted

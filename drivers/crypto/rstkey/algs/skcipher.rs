@@ -28,8 +28,7 @@ use kernel::{
         },
     },
     prelude::*,
-    sync::Arc,
-    tee::rstkey_km::blob, //
+    sync::Arc, //
 };
 
 use super::{
@@ -51,6 +50,7 @@ use crate::{
         AES_BLOCK_SIZE,
         AES_MAX_KEY_SIZE,
         AES_MIN_KEY_SIZE,
+        MAX_AES_BLOB,
     },
     keystore::{
         KeyPurpose,
@@ -94,9 +94,6 @@ impl KeySource for ClearKey {
 
 /// The user hands a key blob wrapped under the device key: `cbc(paes)`.
 pub(crate) struct WrappedKey;
-
-/// The largest blob of an AES key: a 32-byte key pads to three blocks.
-const MAX_AES_BLOB: usize = blob::HDR_SIZE + AES_MAX_KEY_SIZE + AES_BLOCK_SIZE + blob::TAG_SIZE;
 
 impl KeySource for WrappedKey {
     const NAME: &'static CStr = c"cbc(paes)";

@@ -69,6 +69,10 @@ impl Engine for VirtioEngine {
         self.keys.as_ref().ok_or(ENODEV)?.unwrap(blob, purpose)
     }
 
+    fn generate_key(&self, len: usize, purpose: KeyPurpose) -> Result<(RestrictedKey, KVec<u8>)> {
+        self.keys.as_ref().ok_or(ENODEV)?.generate(len, purpose)
+    }
+
     fn create_cipher_session(
         &self,
         cipher: Cipher,
