@@ -199,7 +199,7 @@ pub(crate) fn unregister_all() {
 /// # Errors
 ///
 /// [`ENODEV`] if there is none.
-fn pick(service: Service) -> Result<Arc<dyn Engine>> {
+pub(crate) fn pick(service: Service) -> Result<Arc<dyn Engine>> {
     ALGS.lock()
         .engines
         .iter()

@@ -12,6 +12,7 @@
 use kernel::{
     debugfs,
     driver,
+    key,
     prelude::*,
     virtio,
     InPlaceModule, //
@@ -21,6 +22,7 @@ mod algs;
 mod caps;
 mod engine;
 mod keystore;
+mod keytype;
 mod rsassa;
 #[cfg(CONFIG_CRYPTO_DEV_RSTKEY_TEST)]
 mod test;
@@ -62,6 +64,9 @@ impl Drop for DebugfsRoot {
 /// The rstkey module.
 #[pin_data]
 struct RstkeyModule {
+    /// The key type `rstkey`, unregistered first: its keys need an engine when they are made.
+    #[pin]
+    _keys: key::Registration<keytype::ProtectedKey>,
     /// The virtio driver registration.
     ///
     /// Fields are dropped in declaration order: the driver is unregistered before
@@ -107,6 +112,7 @@ impl InPlaceModule for RstkeyModule {
             #[cfg(CONFIG_CRYPTO_DEV_RSTKEY_TEST)]
             let test = test?;
             Ok(try_pin_init!(Self {
+                _keys <- key::Registration::new(),
                 _driver <- driver::Registration::new(MODULE_NAME, module),
                 _algs: AlgsGuard,
                 #[cfg(CONFIG_CRYPTO_DEV_RSTKEY_TEST)]
