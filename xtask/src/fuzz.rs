@@ -24,7 +24,12 @@ use std::time::Instant;
 ///
 /// `blob`: the largest blobs (4 KiB keys) are left out to keep the run short; they are valid
 /// only as whole blobs with a tag, which the guest tests cover.
-pub const TARGETS: &[(&str, usize)] = &[("blob", 2048), ("answer", 4200), ("caps", 56)];
+pub const TARGETS: &[(&str, usize)] = &[
+    ("blob", 2048),
+    ("answer", 4200),
+    ("caps", 56),
+    ("keycmd", 256),
+];
 
 /// Inputs per target in the test command.
 pub const RUNS: u64 = 1_000_000;

@@ -52,7 +52,7 @@ commands:
       --soak SECS       length of the removal test's soak (default 30)
   fuzz [options] [TARGET...]
                         build the parsers of untrusted bytes for the host (tests/fuzz) and run
-                        each target (blob, answer, caps; default all) under libFuzzer
+                        each target (blob, answer, caps, keycmd; default all) under libFuzzer
       --runs N          inputs per target (default 1000000)
   wrap-check            build the provisioning tool (tools/rstkey-wrap) and compare its blobs
                         with openssl's (tests/host/wrap-key); check that it refuses bad input
