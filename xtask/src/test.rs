@@ -22,16 +22,26 @@ use std::time::{Duration, Instant};
 /// Boots with clear key import forbidden, checks that the key manager
 /// refuses it and that a key generated in the previous boot opens from its
 /// blob (`persist`: the blob and the key's digest, as guest test 60 left
-/// them), then has `rstkey_sw_test` read restricted memory through the
+/// them), as does a key of the key type rstkey (`persist_key`: its blob, an
+/// IV, a ciphertext and its plaintext, separated by colons, as guest test 74
+/// left them; `vm.env` has no quoting, so no spaces), then has `rstkey_sw_test` read restricted memory through the
 /// direct map: the test passes only if that read oopses, in the test
 /// module, and nothing else went wrong in the boot.
-fn fault_boot(persist: Option<(String, String)>) -> Result<Vec<ktap::Case>> {
+fn fault_boot(
+    persist: Option<(String, String)>,
+    persist_key: Option<String>,
+) -> Result<Vec<ktap::Case>> {
     let (blob, digest) = persist.unwrap_or_default();
+    let persist_key = persist_key.unwrap_or_default();
+    let plaintext = persist_key.split(':').nth(3).unwrap_or_default().to_owned();
     let out = vm::boot(&vm::Opts {
         exec: Some("/usr/share/rstkey/fault-test /mnt/ctl/results".into()),
         timeout: Some(Duration::from_secs(600)),
         append: vec!["rstkey_sw.allow_import=0".into()],
-        env: vec![("RSTKEY_PERSIST_BLOB".into(), blob)],
+        env: vec![
+            ("RSTKEY_PERSIST_BLOB".into(), blob),
+            ("RSTKEY_PERSIST_KEY".into(), persist_key),
+        ],
         ..Default::default()
     })?;
     let results = out.ctl().join("results");
@@ -68,6 +78,14 @@ fn fault_boot(persist: Option<(String, String)>) -> Result<Vec<ktap::Case>> {
             "blob-generated-in-previous-boot-opens",
             !digest.is_empty()
                 && read("persist.txt").trim() == format!("unwrap: ok len=32 sha256={digest}"),
+        ),
+        case(
+            "rstkey-key-from-previous-boot-decrypts",
+            !plaintext.is_empty() && read("keytype-persist.txt").trim() == format!("ok {plaintext}"),
+        ),
+        case(
+            "rstkey-key-generated-without-clear-key-import",
+            read("keytype-new.txt").trim() == "ok ok same",
         ),
         case("direct-map-read-oopses", oops.is_some()),
         case(
@@ -238,7 +256,11 @@ pub fn main(args: &[String]) -> Result<u8> {
             let (blob, digest) = s.trim().split_once(' ')?;
             Some((blob.to_owned(), digest.to_owned()))
         });
-    cases.extend(fault_boot(persist)?);
+    let persist_key = fs::read_to_string(out.ctl().join("keytype-persist.txt"))
+        .ok()
+        .map(|s| s.trim().to_owned())
+        .filter(|s| s.split(':').count() == 4);
+    cases.extend(fault_boot(persist, persist_key)?);
     phases.push(("fault boot", t.elapsed()));
 
     // The reliability lane: every suite again, under the debug kernel's checkers.
