@@ -7,14 +7,15 @@
 # device key (tests/host/make-fixtures), which the secure world unwraps into
 # restricted memory; the results equal openssl's with the clear key for
 # 128-, 192- and 256-bit keys, a page and random numbers of blocks, both
-# ways. The blob also comes from a logon key (ALG_SET_KEY_BY_KEY_SERIAL).
+# ways, also with twelve clients at once. The blob also comes from a logon
+# key (ALG_SET_KEY_BY_KEY_SERIAL).
 # Outside the self-test a clear key is refused (EACCES), as is every
 # malformed, truncated, tampered, other-device or other-purpose blob, each
 # with its errno; afterwards no buffer of the restricted pool and no device
 # session is left, and nothing leaked.
 . /usr/share/rstkey/lib.sh
 
-ktap_plan 50
+ktap_plan 51
 
 fx=/mnt/ctl/fixtures
 dbg=/sys/kernel/debug
@@ -72,6 +73,27 @@ ktap_diag "logon key: $(sed -n 's/^serial //p' $tmp/serial.out)"
 ktap_check "key_serial_enc_matches_openssl" sh -c "grep -qx 'enc ok' $tmp/serial.out && cmp -s $tmp/ct-serial $v.ct"
 ktap_check "key_serial_dec_matches_openssl" sh -c "grep -qx 'dec ok' $tmp/serial.out && cmp -s $tmp/pt-serial $v.pt"
 ktap_eq "revoked_key_serial_refused" "$(sed -n 's/^revoked //p' $tmp/serial.out)" "error -128 at setkey"
+
+# Concurrent users on both vCPUs: twelve AF_ALG clients at once, four per key
+# size, each encrypting its vector 8 times; every result equals openssl's.
+for n in 16 24 32; do
+	for i in 1 2 3 4; do
+		v=$fx/paes-$n-$i
+		(
+			j=0
+			while [ $j -lt 8 ]; do
+				r=$(paes enc $fx/key$n.blob "$(cat $v.iv)" $v.pt $tmp/cc-$n-$i)
+				if [ "$r" != ok ] || ! cmp -s $tmp/cc-$n-$i $v.ct; then
+					echo "$n-$i round $j: $r" >> $tmp/concurrent.bad
+				fi
+				j=$((j + 1))
+			done
+		) &
+	done
+done
+wait
+[ -e $tmp/concurrent.bad ] && ktap_diag "$(head -3 $tmp/concurrent.bad)"
+ktap_check "concurrent_users_match_openssl" test ! -e $tmp/concurrent.bad
 
 # Clear keys only during the self-test.
 r=$(paes enc $fx/key16.bin "$(cat $v.iv)" $v.pt $tmp/ct)
