@@ -122,6 +122,18 @@ wait_for_state() {
 	done
 }
 
+# pool_field NAME: a counter of the secure world's restricted pool
+# (free_pages, buffers, ...).
+pool_field() {
+	sed -n "s/^$1 //p" /sys/kernel/debug/rstkey_sw/pool 2>/dev/null
+}
+
+# device_stat NAME: a counter of the `stats` file of the crypto device rstkey
+# is bound to (open_sessions, ctrl_requests).
+device_stat() {
+	sed -n "s/^$1: //p" "/sys/kernel/debug/rstkey/$(basename "$(/usr/share/rstkey/find-crypto-dev)")/stats" 2>/dev/null
+}
+
 # The number of algorithms rstkey registers for the test platform's device:
 # cbc-aes, cbc-paes, pkcs1-rsa-{sha1,sha256,sha512} and pkcs1pad-rsa.
 RSTKEY_ALGS=6

@@ -18,21 +18,17 @@
 ktap_plan 51
 
 fx=/mnt/ctl/fixtures
-dbg=/sys/kernel/debug
-pool=$dbg/rstkey_sw/pool
 tmp=/tmp/paes
 mkdir -p $tmp
 
 echo "rstkey-test: cbc-paes-rstkey start" > /dev/kmsg
 
-field() { sed -n "s/^$1 //p" $pool 2>/dev/null; }
-stat() { sed -n "s/^$1: //p" "$dbg/rstkey/$(basename "$(/usr/share/rstkey/find-crypto-dev)")/stats" 2>/dev/null; }
 # paes enc|dec KEY IV IN OUT: one cbc(paes) operation; prints its result.
 paes() {
 	afalg-enc "$1" "cbc(paes)" "$2" "$3" "$4" "$5" 2>&1
 }
 
-free0=$(field free_pages) bufs0=$(field buffers) sess0=$(stat open_sessions)
+free0=$(pool_field free_pages) bufs0=$(pool_field buffers) sess0=$(device_stat open_sessions)
 ktap_diag "at the start: pool free_pages=$free0 buffers=$bufs0, open sessions $sess0"
 
 ktap_eq "registered" "$(awk '$1 == "name" { n = $3 } $1 == "driver" && $3 == "cbc-paes-rstkey" { print n; exit }' /proc/crypto)" "cbc(paes)"
@@ -114,10 +110,10 @@ done
 
 # Nothing is left: the restricted buffers of the failed and released keys
 # are freed, and so are the device sessions.
-state() { echo "$(field free_pages)/$(field buffers)/$(stat open_sessions)"; }
+state() { echo "$(pool_field free_pages)/$(pool_field buffers)/$(device_stat open_sessions)"; }
 wait_for_state "$free0/$bufs0/$sess0" state
-ktap_eq "pool_back_to_start" "$(field free_pages)/$(field buffers)" "$free0/$bufs0"
-ktap_eq "no_session_left" "$(stat open_sessions)" "$sess0"
+ktap_eq "pool_back_to_start" "$(pool_field free_pages)/$(pool_field buffers)" "$free0/$bufs0"
+ktap_eq "no_session_left" "$(device_stat open_sessions)" "$sess0"
 ktap_no_warnings "rstkey-test: cbc-paes-rstkey start"
 ktap_kmemleak
 rm -rf $tmp

@@ -16,15 +16,11 @@
 ktap_plan 40
 
 fx=/mnt/ctl/fixtures
-dbg=/sys/kernel/debug
-pool=$dbg/rstkey_sw/pool
 tmp=/tmp/keytype
 mkdir -p $tmp
 
 echo "rstkey-test: rstkey key type start" > /dev/kmsg
 
-field() { sed -n "s/^$1 //p" $pool 2>/dev/null; }
-stat() { sed -n "s/^$1: //p" "$dbg/rstkey/$(basename "$(/usr/share/rstkey/find-crypto-dev)")/stats" 2>/dev/null; }
 hex() { xxd -p "$1" | tr -d '\n'; }
 # add DESC PAYLOAD: adds an rstkey key to the session keyring; prints its
 # serial, or keyctl's error.
@@ -32,7 +28,7 @@ add() { keyctl add rstkey "$1" "$2" @s 2>&1; }
 # blob_of SERIAL FILE: writes the blob of the key SERIAL to FILE.
 blob_of() { keyctl pipe "$1" | xxd -r -p > "$2"; }
 
-free0=$(field free_pages) bufs0=$(field buffers)
+free0=$(pool_field free_pages) bufs0=$(pool_field buffers)
 ktap_diag "at the start: pool free_pages=$free0 buffers=$bufs0"
 
 # Everything runs in a session keyring of its own.
@@ -135,9 +131,9 @@ else
 fi
 keyctl clear @s
 
-state() { echo "$(field free_pages)/$(field buffers)"; }
+state() { echo "$(pool_field free_pages)/$(pool_field buffers)"; }
 wait_for_state "$free0/$bufs0" state
-ktap_eq "pool_back_to_start" "$(field free_pages)/$(field buffers)" "$free0/$bufs0"
+ktap_eq "pool_back_to_start" "$(pool_field free_pages)/$(pool_field buffers)" "$free0/$bufs0"
 ktap_no_warnings "rstkey-test: rstkey key type start"
 ktap_kmemleak
 rm -rf $tmp
