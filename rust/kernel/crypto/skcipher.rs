@@ -42,11 +42,21 @@ use core::{
     ptr::NonNull, //
 };
 
+mod any;
 #[cfg(CONFIG_RUST_CRYPTO_TEST_API)]
 mod batch;
 mod request;
 mod tfm;
 
+pub use any::{
+    AnyRequest,
+    Backlog,
+    Complete, //
+};
+use any::{
+    Header,
+    RequestArea, //
+};
 #[cfg(CONFIG_RUST_CRYPTO_TEST_API)]
 pub use batch::{
     Batch,
@@ -282,8 +292,13 @@ impl<T: Algorithm> Adapter<T> {
     ///
     /// Called by the crypto API with a new transformation of the algorithm `T`.
     unsafe extern "C" fn init_callback(tfm: *mut bindings::crypto_skcipher) -> c_int {
-        // CAST: `alg()` checked that the size fits in a `u32`.
-        let reqsize = size_of::<T::RequestContext>() as u32;
+        // CAST: `alg()` checked that the size fits in a `u32`. Synchronous operations have no
+        // request area.
+        let reqsize = if T::HAS_ENCRYPT_ASYNC {
+            size_of::<RequestArea<T::RequestContext>>() as u32
+        } else {
+            0
+        };
         // SAFETY: `tfm` is a new transformation, not used for requests yet.
         unsafe { bindings::crypto_skcipher_set_reqsize(tfm, reqsize) };
         // SAFETY: The context area of `tfm` has `size_of::<T::Context>()` bytes (see
@@ -425,10 +440,17 @@ impl<T: Algorithm> Adapter<T> {
         // SAFETY: The context was initialized by `init_callback`; operations only get shared
         // references to it, and the transformation outlives its requests.
         let ctx = unsafe { &*Self::ctx(tfm) };
-        // SAFETY: The request's context area has room for a `T::RequestContext` (see
+        // SAFETY: The request's area has room for a `RequestArea<T::RequestContext>` (see
         // `init_callback`) and is aligned enough for it (checked in `alg()`); the request was
         // just handed to `T`, so nothing uses the area.
-        unsafe { AsyncRequest::<T>::raw_context(req).write(T::RequestContext::default()) };
+        unsafe {
+            bindings::skcipher_request_ctx(req)
+                .cast::<RequestArea<T::RequestContext>>()
+                .write(RequestArea {
+                    header: Header::new(entries),
+                    ctx: T::RequestContext::default(),
+                })
+        };
         // INVARIANT: The crypto API hands the request to `T`, which owns it until it completes
         // it, or gives it back; its context was initialized above.
         let req = AsyncRequest {
@@ -471,10 +493,10 @@ impl<T: Algorithm> Adapter<T> {
             "the context must fit the alignment of the crypto API context area"
         );
         build_assert!(
-            align_of::<T::RequestContext>() <= align_of::<u64>(),
+            align_of::<RequestArea<T::RequestContext>>() <= align_of::<u64>(),
             "the request context must fit the alignment of the crypto API request context area"
         );
-        u32::try_from(size_of::<T::RequestContext>()).map_err(|_| EINVAL)?;
+        u32::try_from(size_of::<RequestArea<T::RequestContext>>()).map_err(|_| EINVAL)?;
         build_assert!(
             T::FLAGS & (bindings::CRYPTO_ALG_ASYNC | bindings::CRYPTO_ALG_TYPE_MASK) == 0,
             "the type and `CRYPTO_ALG_ASYNC` follow from the operations"
@@ -736,6 +758,108 @@ mod tests {
             req.complete(result);
             Ok(Queued::InProgress)
         }
+    }
+
+    /// [`Xor`] as an asynchronous algorithm whose requests go through a [`Backlog`] as
+    /// [`AnyRequest`]s: encryption resumes the request it takes off the backlog, which XORs it
+    /// and completes it through [`Complete::done`]; decryption drops the backlog with the request
+    /// on it, which completes it with `ECANCELED`.
+    struct QueuedXor;
+
+    impl Complete for QueuedXor {
+        fn done(mut req: AsyncRequest<Self>, result: Result) {
+            let len = req.request().cryptlen();
+            let result = result.and_then(|()| {
+                if req.context().processed == len {
+                    Ok(())
+                } else {
+                    Err(EIO)
+                }
+            });
+            req.complete(result);
+        }
+
+        fn resume(ctx: &[u8; SIZE], mut req: AsyncRequest<Self>) {
+            match xor(ctx, &mut req.request()) {
+                Ok(()) => {
+                    req.context().processed = req.request().cryptlen();
+                    AnyRequest::from(req).complete(Ok(()));
+                }
+                Err(e) => req.complete(Err(e)),
+            }
+        }
+    }
+
+    #[vtable]
+    impl Algorithm for QueuedXor {
+        const NAME: &'static CStr = c"ecb(rust-test-xor-queued)";
+        const DRIVER_NAME: &'static CStr = c"ecb-rust-test-xor-queued";
+        const PRIORITY: i32 = 0;
+        const BLOCK_SIZE: u32 = SIZE as u32;
+        const MIN_KEYSIZE: u32 = SIZE as u32;
+        const MAX_KEYSIZE: u32 = SIZE as u32;
+
+        type Context = [u8; SIZE];
+        type RequestContext = Tracked;
+
+        fn init() -> Result<[u8; SIZE]> {
+            Ok([0; SIZE])
+        }
+
+        fn setkey(ctx: &mut [u8; SIZE], key: &[u8]) -> Result {
+            *ctx = key.try_into().map_err(|_| EINVAL)?;
+            Ok(())
+        }
+
+        fn encrypt_async(
+            _ctx: &[u8; SIZE],
+            req: AsyncRequest<Self>,
+        ) -> core::result::Result<Queued, Refused<Self>> {
+            let mut backlog = Backlog::new();
+            backlog.push_back(AnyRequest::from(req));
+            assert_eq!(backlog.len(), 1);
+            let req = backlog.pop_front();
+            assert!(backlog.is_empty() && backlog.pop_front().is_none());
+            if let Some(req) = req {
+                req.resume();
+            }
+            Ok(Queued::InProgress)
+        }
+
+        fn decrypt_async(
+            _ctx: &[u8; SIZE],
+            req: AsyncRequest<Self>,
+        ) -> core::result::Result<Queued, Refused<Self>> {
+            let mut backlog = Backlog::new();
+            backlog.push_front(AnyRequest::from(req));
+            drop(backlog);
+            Ok(Queued::InProgress)
+        }
+    }
+
+    /// A request held as an [`AnyRequest`] and on a [`Backlog`] reaches its algorithm again, its
+    /// context intact, and is completed once; one dropped on a backlog is completed with
+    /// `ECANCELED`. Every context is dropped.
+    #[test]
+    fn any_request_backlog() -> Result {
+        let reg = KBox::pin_init(
+            Registration::<QueuedXor>::new(crate::module::this_module::<crate::LocalModule>()),
+            GFP_KERNEL,
+        )?;
+        let mut tfm = Tfm::new(c"ecb-rust-test-xor-queued", 0, 0)?;
+        tfm.setkey(&[0xa5; SIZE])?;
+
+        let plain: [u8; 2 * SIZE] = core::array::from_fn(|i| i as u8);
+        let mut data = plain;
+        tfm.encrypt_buf(&mut [], &mut data)?;
+        assert!(data.iter().zip(&plain).all(|(d, p)| *d == p ^ 0xa5));
+        assert_eq!(tfm.decrypt_buf(&mut [], &mut data), Err(ECANCELED));
+        assert!(data.iter().zip(&plain).all(|(d, p)| *d == p ^ 0xa5));
+        assert_eq!(LIVE.load(Relaxed), 0);
+
+        drop(tfm);
+        drop(reg);
+        Ok(())
     }
 
     /// Each request of an asynchronous algorithm gets its own context, which is dropped however

@@ -6,7 +6,8 @@
 use super::{
     Algorithm,
     Finished,
-    Refused, //
+    Refused,
+    RequestArea, //
 };
 use crate::{
     alloc::flags::GFP_KERNEL,
@@ -57,13 +58,16 @@ impl<T: Algorithm> AsyncRequest<T> {
     ///
     /// # Safety
     ///
-    /// `req` must be a valid request of a transformation of `T`.
+    /// `req` must be a valid request of a transformation of `T`, an asynchronous algorithm.
     pub(super) unsafe fn raw_context(
         req: *mut bindings::skcipher_request,
     ) -> *mut T::RequestContext {
-        // SAFETY: `req` is valid by the safety requirements; `init_callback` set the size of the
-        // area to the one of `T::RequestContext`.
-        unsafe { bindings::skcipher_request_ctx(req) }.cast()
+        // SAFETY: `req` is valid by the safety requirements; `init_callback` sized the area of
+        // the requests of an asynchronous algorithm for a `RequestArea<T::RequestContext>`.
+        unsafe {
+            let area = bindings::skcipher_request_ctx(req).cast::<RequestArea<T::RequestContext>>();
+            core::ptr::addr_of_mut!((*area).ctx)
+        }
     }
 
     /// Returns the algorithm's context of the request, see [`Algorithm::RequestContext`].
