@@ -9,8 +9,10 @@
 //! [`VirtioEngine`](crate::virtio_engine::VirtioEngine).
 
 use kernel::{
-    alloc::Flags,
-    crypto::RequestSg,
+    crypto::{
+        skcipher::AnyRequest,
+        RequestSg, //
+    },
     dma_buf::DmaBuf,
     prelude::*,
     tee::{
@@ -220,16 +222,6 @@ impl Segment<'_> {
     }
 }
 
-/// Where an asynchronous cipher operation reports to.
-pub(crate) trait CipherCompletion: Send {
-    /// The operation, which was put on the backlog, has been handed to the accelerator.
-    fn started(&mut self);
-
-    /// The operation is done, its result in the destination, or failed. Called once, from any
-    /// context, including hard interrupts; the object is dropped afterwards.
-    fn done(&mut self, result: Result);
-}
-
 /// An asynchronous cipher operation the engine accepted.
 pub(crate) enum Submitted {
     /// Handed to the accelerator.
@@ -296,11 +288,13 @@ pub(crate) struct CipherOp {
     pub(crate) sgs: CipherSgs,
 }
 
-/// The completion of an asynchronous operation, handed to the engine only once it accepts the
-/// operation: until then the algorithm keeps its request, to refuse it if the engine does not.
+/// The request of an asynchronous operation, handed to the engine only once it accepts the
+/// operation: until then the algorithm keeps it, to refuse it if the engine does not. The engine
+/// completes it ([`AnyRequest::complete`]) when the operation is done or fails, or has it
+/// submitted again ([`AnyRequest::resume`]) after it waited on the backlog.
 pub(crate) trait CompletionSource {
-    /// Returns the completion; `None` if it was taken already.
-    fn take(&mut self) -> Option<KBox<dyn CipherCompletion>>;
+    /// Returns the request; `None` if it was taken already.
+    fn take(&mut self) -> Option<AnyRequest>;
 }
 
 /// What an engine serves, which decides the algorithms it is picked for.
@@ -478,23 +472,26 @@ pub(crate) trait Engine: Send + Sync {
     /// The error the accelerator reports, for instance for a ciphertext whose padding is wrong.
     fn rsa_decrypt(&self, id: SessionId, cipher: &[u8]) -> Result<KVec<u8>>;
 
-    /// Starts the cipher operation `op` without waiting; it allocates what it needs with `gfp`
-    /// and does not sleep unless `gfp` allows it.
+    /// Starts the cipher operation `op` without waiting, sleeping or allocating memory: it may be
+    /// called from any context, and its users (dm-crypt) rely on it not allocating.
     ///
-    /// If the accelerator's queue is full, the operation waits on the backlog if `may_backlog`.
-    /// Once the engine has accepted the operation, it takes the completion from `completion`,
-    /// which then gets the result, also when the accelerator fails the operation or goes away.
+    /// If the accelerator's queues are full, the operation waits on the backlog if `may_backlog`
+    /// (the engine takes its request, and resumes it once there is room) or if it is `resumed`,
+    /// submitted again after waiting there already (then first on it again). Once the engine
+    /// has accepted the operation, it takes the request from `completion`, and completes it,
+    /// also when the accelerator fails the operation or goes away; a `resumed` one is notified
+    /// when it reaches the accelerator.
     ///
     /// # Errors
     ///
     /// [`EINVAL`] for a length the cipher or the accelerator does not accept, [`ENOSPC`] if the
-    /// queue is full and the operation may not wait, [`ENOMEM`], or [`ENODEV`] once the
-    /// accelerator is gone. The completion has not been taken then.
+    /// queues are full and the operation may not wait, or [`ENODEV`] once the accelerator is
+    /// gone. The request has not been taken then.
     fn submit_cipher(
         &self,
         op: CipherOp,
-        gfp: Flags,
         may_backlog: bool,
+        resumed: bool,
         completion: &mut dyn CompletionSource,
     ) -> Result<Submitted>;
 }

@@ -54,7 +54,7 @@ use queue::{
     Backlog,
     QueueHandler, //
 };
-use request::{input_len, Done, Input, Mapped, Op, Part, Reply, Request, MAX_REQUEST_BUFFERS};
+use request::{input_len, Done, Input, Mapped, Op, Part, Reply, Request};
 use wire::{
     AkcipherDataReq,
     AkcipherOp,
@@ -73,6 +73,10 @@ mod wire;
 
 /// The largest number of data queues rstkey sets up.
 const MAX_DATA_QUEUES: u32 = 16;
+
+/// The most asynchronous cipher requests on a data queue at once, each in memory set aside when
+/// the device is bound; more wait on the backlog.
+const MAX_IN_FLIGHT: usize = 256;
 
 /// Counters shown in debugfs.
 pub(crate) struct Stats {
@@ -160,19 +164,15 @@ impl VirtioEngine {
             vdev,
             names,
             try_pin_init!(QueueHandler {
-                backlog <- new_spinlock_irq!(
-                    Backlog {
-                        reqs: KVec::new(),
-                        closed: false,
-                    },
-                    "QueueHandler::backlog"
-                ),
+                backlog <- new_spinlock_irq!(Backlog::default(), "QueueHandler::backlog"),
+                pool <- new_spinlock_irq!(KVec::new(), "QueueHandler::pool"),
                 #[cfg(CONFIG_CRYPTO_DEV_RSTKEY_TEST)]
                 held: Atomic::new(false),
                 #[cfg(CONFIG_CRYPTO_DEV_RSTKEY_TEST)]
                 limit: Atomic::new(0),
             }? Error),
         )?;
+        Self::fill_pool(&vqs)?;
         vdev.ready();
 
         Arc::pin_init(
@@ -194,6 +194,24 @@ impl VirtioEngine {
             }? Error),
             GFP_KERNEL,
         )
+    }
+
+    /// Sets aside the memory of the asynchronous cipher requests: as many as the data queues
+    /// hold at once, at most [`MAX_IN_FLIGHT`] per queue.
+    fn fill_pool(vqs: &Virtqueues<QueueHandler>) -> Result {
+        let mut slots = 0usize;
+        for index in 0..vqs.len().saturating_sub(1) {
+            if let Some(queue) = vqs.queue(index) {
+                // CAST: A `u32` fits in a `usize` on the architectures the kernel supports.
+                slots += (queue.lock().vring_size() as usize).min(MAX_IN_FLIGHT);
+            }
+        }
+        let mut pool = KVec::with_capacity(slots, GFP_KERNEL)?;
+        for _ in 0..slots {
+            pool.push(KBox::new_uninit(GFP_KERNEL)?, GFP_KERNEL)?;
+        }
+        *vqs.handler().pool.lock() = pool;
+        Ok(())
     }
 
     /// Returns whether the device offers `cipher`.
@@ -374,12 +392,14 @@ impl VirtioEngine {
 
         // Backlogged requests won't reach the device: they complete with ENODEV, outside the
         // lock, since a completion may submit again.
-        let reqs = {
+        let mut reqs = {
             let mut backlog = self.vqs.handler().backlog.lock();
             backlog.closed = true;
             core::mem::take(&mut backlog.reqs)
         };
-        drop(reqs);
+        while let Some(req) = reqs.pop_front() {
+            req.complete(Err(ENODEV));
+        }
     }
 
     /// Sends `op` on queue `index` and waits for the device's answer.
@@ -393,7 +413,7 @@ impl VirtioEngine {
         )?;
         let req = KBox::new(
             Request {
-                descriptors: MAX_REQUEST_BUFFERS,
+                pooled: false,
                 op,
                 reply: Reply::Wait(done.clone()),
             },

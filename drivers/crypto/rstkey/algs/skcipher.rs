@@ -22,7 +22,9 @@ use kernel::{
         alg_flags,
         skcipher::{
             Algorithm,
+            AnyRequest,
             AsyncRequest,
+            Complete,
             Queued,
             Refused, //
         },
@@ -38,7 +40,6 @@ use super::{
 use crate::{
     engine::{
         Cipher,
-        CipherCompletion,
         CipherOp,
         CipherSgs,
         CompletionSource,
@@ -160,74 +161,32 @@ pub(crate) type CbcPaes = Cbc<WrappedKey>;
 /// What AES-CBC keeps about a request while the device processes it, in the request itself.
 #[derive(Default)]
 pub(crate) struct CbcRequest {
+    /// The direction, to submit the request again after it waited on the engine's backlog.
+    direction: Option<Direction>,
     /// Decrypting, the IV after the request: the last block of the source, which an in-place
     /// request overwrites. Encrypting, `None`: the IV is the last block of the destination.
     next_iv: Option<[u8; AES_BLOCK_SIZE]>,
 }
 
-/// Where the result of an AES-CBC request goes.
-struct CbcCompletion<K: KeySource> {
-    /// The request, until it is completed.
-    req: Option<AsyncRequest<Cbc<K>>>,
-}
-
-impl<K: KeySource> CipherCompletion for CbcCompletion<K> {
-    fn started(&mut self) {
-        if let Some(req) = &self.req {
-            req.notify_in_progress();
-        }
-    }
-
-    fn done(&mut self, result: Result) {
-        let Some(mut req) = self.req.take() else {
-            return;
-        };
-        // The device wrote the result to the destination.
-        let result = result.and_then(|()| {
-            // CBC's output IV is the last ciphertext block.
-            let next_iv = req.context().next_iv;
-            let mut r = req.request();
-            let last = match next_iv {
-                Some(iv) => iv,
-                None => {
-                    let mut last = [0u8; AES_BLOCK_SIZE];
-                    let len = r.cryptlen();
-                    r.copy_from_dst(len.saturating_sub(AES_BLOCK_SIZE), &mut last)?;
-                    last
-                }
-            };
-            r.iv().copy_from_slice(&last);
-            Ok(())
-        });
-        req.complete(result);
-    }
-}
-
-/// A request on its way to the engine: the engine takes its completion once it accepts it.
-struct Pending<K: KeySource> {
-    /// The request, until the completion is taken.
-    req: Option<AsyncRequest<Cbc<K>>>,
-    /// The memory of the completion, allocated before the engine is asked.
-    slot: Option<KBox<core::mem::MaybeUninit<CbcCompletion<K>>>>,
-}
+/// A request on its way to the engine, which takes it once it accepts the operation.
+struct Pending<K: KeySource>(Option<AsyncRequest<Cbc<K>>>);
 
 impl<K: KeySource> CompletionSource for Pending<K> {
-    fn take(&mut self) -> Option<KBox<dyn CipherCompletion>> {
-        self.req.as_ref()?;
-        let slot = self.slot.take()?;
-        let completion: KBox<dyn CipherCompletion> = slot.write(CbcCompletion {
-            req: self.req.take(),
-        });
-        Some(completion)
+    fn take(&mut self) -> Option<AnyRequest> {
+        self.0.take().map(AnyRequest::from)
     }
 }
 
 impl<K: KeySource> Cbc<K> {
-    /// Starts `direction` on `req`.
+    /// Starts `direction` on `req`; `resumed` if it waited on the engine's backlog.
+    ///
+    /// Nothing here allocates memory or sleeps: the request's state lives in its context, the
+    /// engine's in memory it set aside when the device was bound.
     fn crypt(
         ctx: &CbcCtx,
         mut req: AsyncRequest<Self>,
         direction: Direction,
+        resumed: bool,
     ) -> core::result::Result<Queued, Refused<Self>> {
         let Some(key) = &ctx.key else {
             return Err(req.refuse(ENOKEY));
@@ -240,7 +199,6 @@ impl<K: KeySource> Cbc<K> {
             return Err(req.refuse(EINVAL));
         }
 
-        let gfp = req.gfp();
         let mut iv = [0u8; AES_BLOCK_SIZE];
         let mut next_iv = [0u8; AES_BLOCK_SIZE];
         let copied = {
@@ -256,14 +214,18 @@ impl<K: KeySource> Cbc<K> {
             }
         };
         match copied {
-            Ok(next_iv) => req.context().next_iv = next_iv,
+            Ok(next_iv) => {
+                let c = req.context();
+                c.next_iv = next_iv;
+                c.direction = Some(direction);
+            }
             Err(e) => return Err(req.refuse(e)),
         }
         let Some((src, dst)) = req.sg_lists() else {
             return Err(req.refuse(EINVAL));
         };
         // SAFETY: The lists stay valid, with nothing else accessing them, until the request is
-        // completed, which the completion does: it owns the request.
+        // completed, which is after the engine is done with them: it owns the request.
         let sgs = match unsafe { CipherSgs::new(src, dst) } {
             Ok(sgs) => sgs,
             Err(e) => return Err(req.refuse(e)),
@@ -272,15 +234,8 @@ impl<K: KeySource> Cbc<K> {
             Direction::Encrypt => key.enc,
             Direction::Decrypt => key.dec,
         };
-        let slot = match KBox::<CbcCompletion<K>>::new_uninit(gfp) {
-            Ok(s) => s,
-            Err(e) => return Err(req.refuse(e.into())),
-        };
         let may_backlog = req.may_backlog();
-        let mut pending = Pending {
-            req: Some(req),
-            slot: Some(slot),
-        };
+        let mut pending = Pending(Some(req));
 
         let submitted = ctx.engine.submit_cipher(
             CipherOp {
@@ -289,16 +244,16 @@ impl<K: KeySource> Cbc<K> {
                 iv,
                 sgs,
             },
-            gfp,
             may_backlog,
+            resumed,
             &mut pending,
         );
-        match (submitted, pending.req) {
+        match (submitted, pending.0) {
             (Ok(Submitted::InProgress), _) => Ok(Queued::InProgress),
             (Ok(Submitted::Backlogged), _) => Ok(Queued::Backlogged),
-            // The engine refused the request before it took the completion.
+            // The engine refused the request before it took it.
             (Err(e), Some(req)) => Err(req.refuse(e)),
-            // Not reachable: an engine that took the completion reports errors to it.
+            // Not reachable: an engine that took the request reports errors to it.
             (Err(_), None) => Ok(Queued::InProgress),
         }
     }
@@ -337,7 +292,8 @@ impl<K: KeySource> Algorithm for Cbc<K> {
     const MIN_KEYSIZE: u32 = K::MIN_KEYSIZE as u32;
     const MAX_KEYSIZE: u32 = K::MAX_KEYSIZE as u32;
     const IV_SIZE: u32 = AES_BLOCK_SIZE as u32;
-    const FLAGS: u32 = alg_flags::KERN_DRIVER_ONLY | alg_flags::ALLOCATES_MEMORY;
+    // The data path allocates no memory (see `crypt`): dm-crypt asks for that.
+    const FLAGS: u32 = alg_flags::KERN_DRIVER_ONLY;
 
     type Context = CbcCtx;
     type RequestContext = CbcRequest;
@@ -361,13 +317,49 @@ impl<K: KeySource> Algorithm for Cbc<K> {
         ctx: &CbcCtx,
         req: AsyncRequest<Self>,
     ) -> core::result::Result<Queued, Refused<Self>> {
-        Self::crypt(ctx, req, Direction::Encrypt)
+        Self::crypt(ctx, req, Direction::Encrypt, false)
     }
 
     fn decrypt_async(
         ctx: &CbcCtx,
         req: AsyncRequest<Self>,
     ) -> core::result::Result<Queued, Refused<Self>> {
-        Self::crypt(ctx, req, Direction::Decrypt)
+        Self::crypt(ctx, req, Direction::Decrypt, false)
+    }
+}
+
+impl<K: KeySource> Complete for Cbc<K> {
+    fn done(mut req: AsyncRequest<Self>, result: Result) {
+        // The device wrote the result to the destination.
+        let result = result.and_then(|()| {
+            // CBC's output IV is the last ciphertext block.
+            let next_iv = req.context().next_iv;
+            let mut r = req.request();
+            let last = match next_iv {
+                Some(iv) => iv,
+                None => {
+                    let mut last = [0u8; AES_BLOCK_SIZE];
+                    let len = r.cryptlen();
+                    r.copy_from_dst(len.saturating_sub(AES_BLOCK_SIZE), &mut last)?;
+                    last
+                }
+            };
+            r.iv().copy_from_slice(&last);
+            Ok(())
+        });
+        req.complete(result);
+    }
+
+    fn resume(ctx: &CbcCtx, mut req: AsyncRequest<Self>) {
+        let Some(direction) = req.context().direction else {
+            // Not reachable: a request reaches the backlog through `crypt`.
+            req.complete(Err(EINVAL));
+            return;
+        };
+        // The user was told the request is on the backlog: it gets the result through its
+        // completion, also if the request is refused now.
+        if let Err(Refused { error, request }) = Self::crypt(ctx, req, direction, true) {
+            request.complete(Err(error));
+        }
     }
 }

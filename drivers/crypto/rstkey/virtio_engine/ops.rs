@@ -44,9 +44,7 @@ use crate::{
     }, //
 };
 use kernel::{
-    alloc::Flags,
     prelude::*,
-    sync::atomic::Relaxed,
     uapi,
     virtio::AddError, //
 };
@@ -212,8 +210,8 @@ impl Engine for VirtioEngine {
     fn submit_cipher(
         &self,
         op: CipherOp,
-        gfp: Flags,
         may_backlog: bool,
+        resumed: bool,
         completion: &mut dyn CompletionSource,
     ) -> Result<Submitted> {
         let sgs = op.sgs;
@@ -227,39 +225,57 @@ impl Engine for VirtioEngine {
             .and_then(|n| n.checked_add(3))
             .and_then(|n| u32::try_from(n).ok())
             .ok_or(EINVAL)?;
-        let slot = KBox::<Request>::new_uninit(gfp)?;
-
-        // There is at least one data queue.
-        let index = self
-            .next_queue
-            .fetch_add(1, Relaxed)
-            .checked_rem(self.ctrl_queue);
-        let queue = index.and_then(|i| self.vqs.queue(i)).ok_or(ENODEV)?;
         let handler = self.vqs.handler();
 
-        // Lock order: the backlog, then the queue.
+        // Lock order: the backlog, then a queue, then the pool.
         let mut backlog = handler.backlog.lock();
         if backlog.closed {
             return Err(ENODEV);
         }
-        let mut vq = queue.lock();
-        // Requests go to the device in order: a new one waits while older ones do.
-        let index = queue.index();
-        let waiting = backlog.reqs.iter().any(|(q, _)| *q == index);
-        let room = !waiting && handler.has_room(&vq, descriptors);
-        if !room {
-            if !may_backlog {
+        // Requests go to the device in order: a new one waits while older ones do. One that
+        // waited goes to any data queue with room.
+        let tries = if resumed { self.ctrl_queue } else { 1 };
+        let mut found = None;
+        if resumed || backlog.reqs.is_empty() {
+            for _ in 0..tries {
+                let queue = self.vqs.queue(self.data_queue()).ok_or(ENODEV)?;
+                let vq = queue.lock();
+                if handler.has_room(&vq, descriptors) {
+                    if let Some(slot) = handler.take_slot() {
+                        found = Some((vq, slot));
+                        break;
+                    }
+                }
+            }
+        }
+        let Some((mut vq, slot)) = found else {
+            if !may_backlog && !resumed {
                 return Err(ENOSPC);
             }
-            backlog.reqs.reserve(1, GFP_ATOMIC)?;
-        }
+            let req = completion.take().ok_or(EINVAL)?;
+            // Holding the request allocates nothing: it is linked through itself.
+            if resumed {
+                backlog.reqs.push_front(req);
+            } else {
+                backlog.reqs.push_back(req);
+            }
+            return Ok(Submitted::Backlogged);
+        };
 
-        // From here on, errors go to the completion.
-        let completion = completion.take().ok_or(EINVAL)?;
+        // From here on, errors go to the request.
+        let Some(completion) = completion.take() else {
+            drop(vq);
+            drop(backlog);
+            handler.put_slot(slot);
+            return Err(EINVAL);
+        };
+        if resumed {
+            completion.notify_in_progress();
+        }
         // INVARIANT: By the type invariants of `CipherSgs`, the lists stay valid, with nothing
-        // else accessing them, until the completion is called or dropped.
+        // else accessing them, until the request is completed.
         let request = slot.write(Request {
-            descriptors,
+            pooled: true,
             op: Op::Cipher {
                 req,
                 iv: op.iv,
@@ -270,24 +286,24 @@ impl Engine for VirtioEngine {
             reply: Reply::Call(Some(completion)),
         });
 
-        if !room {
-            // There is room for one more: this does not fail, and does not drop the request.
-            if let Err(e) = backlog.reqs.push_within_capacity((index, request)) {
-                drop(e);
-            }
-            return Ok(Submitted::Backlogged);
-        }
-
+        // The ring puts the buffers in an indirect table if it can allocate one (`GFP_ATOMIC`,
+        // without warning), and otherwise in its own free descriptors, of which `has_room` saw
+        // enough: only a request with more buffers than the whole ring needs the table.
         match vq.add_sgs(request, GFP_ATOMIC, Request::describe) {
             Ok(()) => {
                 vq.kick();
             }
-            // There was room, so only a device that is gone or broken gets here: the request's
-            // completion is told when the request is dropped, outside the locks.
-            Err(AddError { request, .. }) => {
+            // The request gets the error, outside the locks, since its completion may submit
+            // again.
+            Err(AddError { mut request, error }) => {
                 drop(vq);
                 drop(backlog);
-                drop(request);
+                if let Reply::Call(c) = &mut request.reply {
+                    if let Some(c) = c.take() {
+                        c.complete(Err(error));
+                    }
+                }
+                handler.release(request);
             }
         }
         Ok(Submitted::InProgress)

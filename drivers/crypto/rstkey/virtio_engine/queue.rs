@@ -3,35 +3,42 @@
 //! The callbacks of the virtqueues and the backlog of the data queues.
 
 use super::request::Request;
+use core::mem::MaybeUninit;
 #[cfg(CONFIG_CRYPTO_DEV_RSTKEY_TEST)]
 use kernel::sync::atomic::{
     Atomic,
     Relaxed, //
 };
 use kernel::{
+    crypto::skcipher,
     prelude::*,
     sync::SpinLockIrq,
     virtio::{
         self,
-        AddError,
         Queue, //
     }, //
 };
 
-/// Requests waiting for room in a data queue.
+/// Requests waiting for room in the data queues.
+#[derive(Default)]
 pub(super) struct Backlog {
-    /// The requests, with the index of their queue, oldest first.
-    pub(super) reqs: KVec<(usize, KBox<Request>)>,
+    /// The requests, oldest first, linked through themselves.
+    pub(super) reqs: skcipher::Backlog,
     /// Set when the device is being unbound: nothing is added any more.
     pub(super) closed: bool,
 }
 
-/// The callbacks of the device's virtqueues, and the backlog of the data queues.
+/// The callbacks of the device's virtqueues, the backlog of the data queues, and the requests
+/// set aside for them.
 #[pin_data]
 pub(crate) struct QueueHandler {
     /// The backlog.
     #[pin]
     pub(super) backlog: SpinLockIrq<Backlog>,
+    /// The memory of the asynchronous cipher requests, allocated when the device is bound, so
+    /// that submitting one allocates nothing; when it is used up, the data queues count as full.
+    #[pin]
+    pub(super) pool: SpinLockIrq<KVec<KBox<MaybeUninit<Request>>>>,
     /// While set, the data queues have no room: new requests wait on the backlog. Set by the
     /// tests ([`VirtioEngine::hold`]) to exercise the backlog, which the emulated device,
     /// answering each request as it is kicked, never fills otherwise.
@@ -63,35 +70,54 @@ impl QueueHandler {
         vq.num_free() >= descriptors.min(vq.vring_size())
     }
 
-    /// Moves the backlogged requests of `queue` to it, as long as there is room.
-    pub(super) fn resubmit(&self, queue: &Queue<Request>) {
-        let mut backlog = self.backlog.lock();
-        let mut added = false;
-        let mut vq = queue.lock();
-        while let Some(pos) = backlog.reqs.iter().position(|(q, _)| *q == queue.index()) {
-            if !self.has_room(&vq, backlog.reqs[pos].1.descriptors) {
-                break;
-            }
-            let Ok((index, mut req)) = backlog.reqs.remove(pos) else {
-                break;
-            };
-            req.started();
-            match vq.add_sgs(req, GFP_ATOMIC, Request::describe) {
-                Ok(()) => added = true,
-                // There was room, so only a device that is gone gets here: the request stays on
-                // the backlog, which is emptied when the device is unbound. (A request is not
-                // dropped here: its completion may submit again, which takes these locks.)
-                Err(AddError { request, .. }) => {
-                    if let Err(e) = backlog.reqs.insert_within_capacity(pos, (index, request)) {
-                        // Not reachable: an entry was just removed.
-                        drop(e);
-                    }
-                    break;
-                }
-            }
+    /// Takes the memory for an asynchronous cipher request; `None` if all of it is in use.
+    pub(super) fn take_slot(&self) -> Option<KBox<MaybeUninit<Request>>> {
+        self.pool.lock().pop()
+    }
+
+    /// Disposes of `req`, which is done or was never queued: the memory of an asynchronous
+    /// cipher request goes back to the pool.
+    pub(super) fn release(&self, req: KBox<Request>) {
+        if !req.pooled {
+            return;
         }
-        if added {
-            vq.kick();
+        // Dropping the contents completes the request if nobody did, which may submit again: not
+        // under the pool's lock.
+        self.put_slot(KBox::drop_contents(req));
+    }
+
+    /// Puts `slot`, taken with [`QueueHandler::take_slot`], back in the pool.
+    pub(super) fn put_slot(&self, slot: KBox<MaybeUninit<Request>>) {
+        // There is room: the pool holds at most the requests it was filled with.
+        if let Err(e) = self.pool.lock().push_within_capacity(slot) {
+            drop(e);
+        }
+    }
+
+    /// Resumes what waits on the backlog, oldest first, while `queue` has room: each request goes
+    /// through its algorithm again ([`Complete::resume`]), which submits it to a data queue with
+    /// room, or puts it first on the backlog again.
+    ///
+    /// [`Complete::resume`]: kernel::crypto::skcipher::Complete::resume
+    pub(super) fn resubmit(&self, queue: &Queue<Request>) {
+        // At most as many as wait now: one that finds no room again is first on the backlog
+        // again, and waits for the next request to be answered.
+        let mut waiting = self.backlog.lock().reqs.len();
+        while waiting > 0 {
+            waiting -= 1;
+            let req = {
+                let mut backlog = self.backlog.lock();
+                let room = self.has_room(&queue.lock(), 1) && !self.pool.lock().is_empty();
+                if !room {
+                    return;
+                }
+                backlog.reqs.pop_front()
+            };
+            // Not under the locks: the algorithm submits the request again, which takes them.
+            match req {
+                Some(req) => req.resume(),
+                None => return,
+            }
         }
     }
 }
@@ -100,7 +126,7 @@ impl virtio::Handler for QueueHandler {
     type Request = Request;
 
     fn callback(&self, queue: &Queue<Request>) {
-        queue.drain(Request::complete);
+        queue.drain(|req, len| self.release(Request::complete(req, len)));
         self.resubmit(queue);
     }
 }

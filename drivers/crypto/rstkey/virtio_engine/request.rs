@@ -16,7 +16,6 @@ use super::wire::{
     SessionInput, //
 };
 use crate::engine::{
-    CipherCompletion,
     Segment, //
     AES_BLOCK_SIZE,
 };
@@ -24,6 +23,7 @@ use core::ptr::NonNull;
 use kernel::{
     crypto::{
         memzero_explicit,
+        skcipher::AnyRequest,
         RequestSg, //
     },
     prelude::*,
@@ -228,23 +228,20 @@ pub(super) enum Op {
 pub(super) enum Reply {
     /// To a sender waiting for it.
     Wait(Arc<Done>),
-    /// To the completion of an asynchronous cipher operation; `None` once it has been called or
-    /// taken back.
-    Call(Option<KBox<dyn CipherCompletion>>),
+    /// To the crypto request of an asynchronous cipher operation, which is completed; `None` once
+    /// it has been.
+    Call(Option<AnyRequest>),
 }
 
 /// A request on one of the queues: the buffers of the operation and where to leave the answer.
 pub(crate) struct Request {
-    /// The number of descriptors the request takes in a queue, without indirect descriptors.
-    pub(super) descriptors: u32,
+    /// The request's memory comes from the pool of its queue handler, where it goes back.
+    pub(super) pooled: bool,
     /// The operation.
     pub(super) op: Op,
     /// Where the answer goes.
     pub(super) reply: Reply,
 }
-
-/// The most buffers a request has, hence the most descriptors it takes in a queue.
-pub(super) const MAX_REQUEST_BUFFERS: u32 = 5;
 
 impl Request {
     /// Lists the buffers of the request for [`virtio::Virtqueue::add_sgs`].
@@ -311,10 +308,11 @@ impl Request {
         }
     }
 
-    /// Hands the device's answer (`len` bytes written) to the sender or the completion.
+    /// Hands the device's answer (`len` bytes written) to the sender or the crypto request, and
+    /// gives the request back, to be released.
     ///
     /// Runs in the queue's callback, in interrupt context.
-    pub(super) fn complete(mut req: KBox<Self>, len: u32) {
+    pub(super) fn complete(mut req: KBox<Self>, len: u32) -> KBox<Self> {
         let (status, session_id, dst) = match &mut req.op {
             Op::CreateCipher { input, .. } | Op::CreateAkcipher { input, .. } => {
                 (input.status(), input.session_id(), KVec::new())
@@ -340,20 +338,14 @@ impl Request {
                 });
             }
             Reply::Call(completion) => {
-                if let Some(mut c) = completion.take() {
-                    c.done(status_to_result(status));
+                if let Some(c) = completion.take() {
+                    c.complete(status_to_result(status));
                 }
             }
         }
 
         // Dropping the request completes `done`.
-    }
-
-    /// Tells the completion of a backlogged request that it has been handed to the device.
-    pub(super) fn started(&mut self) {
-        if let Reply::Call(Some(c)) = &mut self.reply {
-            c.started();
-        }
+        req
     }
 }
 
@@ -381,8 +373,8 @@ impl Drop for Request {
             Reply::Wait(done) => done.completion.complete_all(),
             // Dropped unanswered: the device is gone.
             Reply::Call(c) => {
-                if let Some(mut c) = c.take() {
-                    c.done(Err(ENODEV));
+                if let Some(c) = c.take() {
+                    c.complete(Err(ENODEV));
                 }
             }
         }
