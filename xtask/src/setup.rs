@@ -47,6 +47,7 @@ const PACKAGES: &[&str] = &[
     "keyutils",
     "kcapi-tools",
     "openssl",
+    "dmsetup",
     // The chart of `bench`.
     "gnuplot-nox",
 ];

@@ -24,23 +24,32 @@ use std::time::{Duration, Instant};
 /// blob (`persist`: the blob and the key's digest, as guest test 60 left
 /// them), as does a key of the key type rstkey (`persist_key`: its blob, an
 /// IV, a ciphertext and its plaintext, separated by colons, as guest test 74
-/// left them; `vm.env` has no quoting, so no spaces), then has `rstkey_sw_test` read restricted memory through the
-/// direct map: the test passes only if that read oopses, in the test
-/// module, and nothing else went wrong in the boot.
+/// left them; `vm.env` has no quoting, so no spaces), as does a dm-crypt
+/// mapping over the image guest test 76 left in `suite_ctl` (`persist_dm`:
+/// the blob of its generated key and the digest of its plaintext), then has
+/// `rstkey_sw_test` read restricted memory through the direct map: the test
+/// passes only if that read oopses, in the test module, and nothing else
+/// went wrong in the boot.
 fn fault_boot(
     persist: Option<(String, String)>,
     persist_key: Option<String>,
+    persist_dm: Option<String>,
+    suite_ctl: &std::path::Path,
 ) -> Result<Vec<ktap::Case>> {
     let (blob, digest) = persist.unwrap_or_default();
     let persist_key = persist_key.unwrap_or_default();
     let plaintext = persist_key.split(':').nth(3).unwrap_or_default().to_owned();
+    let persist_dm = persist_dm.unwrap_or_default();
+    let dm_digest = persist_dm.split(':').nth(1).unwrap_or_default().to_owned();
     let out = vm::boot(&vm::Opts {
         exec: Some("/usr/share/rstkey/fault-test /mnt/ctl/results".into()),
         timeout: Some(Duration::from_secs(600)),
         append: vec!["rstkey_sw.allow_import=0".into()],
+        share: Some(suite_ctl.to_path_buf()),
         env: vec![
             ("RSTKEY_PERSIST_BLOB".into(), blob),
             ("RSTKEY_PERSIST_KEY".into(), persist_key),
+            ("RSTKEY_PERSIST_DM".into(), persist_dm),
         ],
         ..Default::default()
     })?;
@@ -86,6 +95,10 @@ fn fault_boot(
         case(
             "rstkey-key-generated-without-clear-key-import",
             read("keytype-new.txt").trim() == "ok ok same",
+        ),
+        case(
+            "dm-crypt-mapping-from-previous-boot-reads-back",
+            !dm_digest.is_empty() && read("dm-persist.txt").trim() == format!("ok {dm_digest}"),
         ),
         case("direct-map-read-oopses", oops.is_some()),
         case(
@@ -260,7 +273,11 @@ pub fn main(args: &[String]) -> Result<u8> {
         .ok()
         .map(|s| s.trim().to_owned())
         .filter(|s| s.split(':').count() == 4);
-    cases.extend(fault_boot(persist, persist_key)?);
+    let persist_dm = fs::read_to_string(out.ctl().join("dm-persist.txt"))
+        .ok()
+        .map(|s| s.trim().to_owned())
+        .filter(|s| s.split(':').count() == 2);
+    cases.extend(fault_boot(persist, persist_key, persist_dm, &out.ctl())?);
     phases.push(("fault boot", t.elapsed()));
 
     // The reliability lane: every suite again, under the debug kernel's checkers.

@@ -28,6 +28,7 @@ const GUEST_PROGRAMS: &[&str] = &[
     "/usr/bin/kcapi-enc",
     "/usr/bin/kcapi-dgst",
     "/usr/bin/openssl",
+    "/usr/sbin/dmsetup",
 ];
 
 /// Data queues of the virtio-crypto device. QEMU 7.2's builtin backend
