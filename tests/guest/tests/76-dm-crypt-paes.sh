@@ -60,6 +60,19 @@ mapping() {
 		grep -v '^Kernel not configured for semaphores'
 }
 
+# against_openssl MAP N BITS SECTOR_SIZE COUNT: writes the 64 KiB pattern
+# through mapping MAP (over /dev/ram0, keyed by the fixture keyN), checks the
+# first COUNT raw sectors against openssl and reads the pattern back: the
+# cases raw_sectors_SECTOR_SIZE_match_openssl and read_back_SECTOR_SIZE.
+against_openssl() {
+	dd if=$tmp/pattern of=/dev/mapper/$1 bs=4096 count=16 oflag=direct 2>/dev/null
+	dd if=/dev/ram0 of=$tmp/raw-$1 bs=$4 count=$5 iflag=direct 2>/dev/null
+	expected "$(cat $fx/key$2.hex)" $3 $tmp/pattern $4 $5 > $tmp/exp-$1
+	ktap_check "raw_sectors_$4_match_openssl" cmp -s $tmp/raw-$1 $tmp/exp-$1
+	dd if=/dev/mapper/$1 of=$tmp/back-$1 bs=4096 count=16 iflag=direct 2>/dev/null
+	ktap_check "read_back_$4" cmp -s $tmp/back-$1 $tmp/pattern
+}
+
 head -c 65536 /dev/urandom > $tmp/pattern
 head -c 65536 /dev/urandom > $tmp/pattern2
 
@@ -70,12 +83,7 @@ r=$(mapping dm32 /dev/ram0 rstkey:dm32 112 sector_size:4096)
 ktap_check "mapping_with_blob_created" test -b /dev/mapper/dm32
 ktap_check "table_names_cbc_paes" sh -c "dmsetup table dm32 | grep -q 'capi:cbc(paes)-plain64 :112:logon:rstkey:dm32'"
 ktap_eq "mapping_has_two_device_sessions" "$(device_stat open_sessions)" "$((sess0 + 2))"
-dd if=$tmp/pattern of=/dev/mapper/dm32 bs=65536 count=1 oflag=direct 2>/dev/null
-dd if=/dev/ram0 of=$tmp/raw32 bs=65536 count=1 iflag=direct 2>/dev/null
-expected "$(cat $fx/key32.hex)" 256 $tmp/pattern 4096 16 > $tmp/exp32
-ktap_check "raw_sectors_4096_match_openssl" cmp -s $tmp/raw32 $tmp/exp32
-dd if=/dev/mapper/dm32 of=$tmp/back32 bs=65536 count=1 iflag=direct 2>/dev/null
-ktap_check "read_back_4096" cmp -s $tmp/back32 $tmp/pattern
+against_openssl dm32 32 256 4096 16
 dmsetup remove dm32 2> /dev/null
 
 # A host-wrapped AES-128 key, 512-byte sectors (the default).
@@ -83,12 +91,7 @@ keyctl padd logon rstkey:dm16 @s < $fx/key16.blob > /dev/null
 r=$(mapping dm16 /dev/ram0 rstkey:dm16 96)
 [ -n "$r" ] && ktap_diag "dmsetup: $r"
 ktap_check "mapping_aes128_created" test -b /dev/mapper/dm16
-dd if=$tmp/pattern of=/dev/mapper/dm16 bs=4096 count=16 oflag=direct 2>/dev/null
-dd if=/dev/ram0 of=$tmp/raw16 bs=4096 count=1 iflag=direct 2>/dev/null
-expected "$(cat $fx/key16.hex)" 128 $tmp/pattern 512 8 > $tmp/exp16
-ktap_check "raw_sectors_512_match_openssl" cmp -s $tmp/raw16 $tmp/exp16
-dd if=/dev/mapper/dm16 of=$tmp/back16 bs=4096 count=16 iflag=direct 2>/dev/null
-ktap_check "read_back_512" cmp -s $tmp/back16 $tmp/pattern
+against_openssl dm16 16 128 512 8
 
 # A key generated in the secure world: its blob, from keyctl pipe, keys a
 # mapping through a logon key.
