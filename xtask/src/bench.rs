@@ -7,7 +7,10 @@
 //! `rstkey/bench` (`drivers/crypto/rstkey/bench.rs`): `cbc(aes)` with a 128-bit key at 16 B,
 //! 256 B, 4 KiB and 64 KiB with 1 and 8 requests in flight (submitted together, then waited for,
 //! as tcrypt's `mode=600 num_mb=N` does), RSA-2048 PKCS#1 v1.5 signatures (SHA-256) and
-//! private-key decryptions, each in one kernel thread. It measures rstkey and the generic
+//! private-key decryptions, each in one kernel thread, and dm-crypt's sequential write and read
+//! throughput (`dmcrypt-write`, `dmcrypt-read`: `dd` with `O_DIRECT` in 4 KiB and 64 KiB blocks
+//! through a mapping over a RAM disk; rstkey's `cbc(paes)` keyed by a blob, the generic
+//! `cbc(aes)` with the clear key; dm-crypt refuses the C driver). It measures rstkey and the generic
 //! implementations first, then unbinds the device from rstkey, binds it to the C driver and
 //! measures that; then again, `RSTKEY_BENCH_ROUNDS` times in all (default 3), and the best
 //! round of each measurement counts. The host prints a table with ratios and writes `bench.csv`,
@@ -159,6 +162,14 @@ fn round_ratios(a: Option<&Vec<Measured>>, b: Option<&Vec<Measured>>) -> Option<
     Some((lo, hi))
 }
 
+/// Formats [`round_ratios`] as `lowest-highest`.
+fn spread(a: Option<&Vec<Measured>>, b: Option<&Vec<Measured>>) -> String {
+    match round_ratios(a, b) {
+        Some((lo, hi)) => format!("{lo:.2}-{hi:.2}"),
+        None => "n/a".into(),
+    }
+}
+
 /// Parses the guest's output: `<impl> <operation> <size> <depth> <result>` lines.
 ///
 /// The lines may carry the host's stamps (the format of `host-cpu.log`); a result then gets the
@@ -254,7 +265,7 @@ fn report(rounds: &Rounds) -> (String, String, String) {
     let mut dat = String::from("# config rstkey virtio_crypto generic\n");
     let _ = writeln!(
         table,
-        "{:<16} {:>7} {:>4} | {:>9} {:>9} {:>9} | {:>8} {:>8} {:>8} | {:>9} {:>11} {:>9} | {:>7} {:>7} | {:>7} {:>7}",
+        "{:<16} {:>7} {:>4} | {:>9} {:>9} {:>9} | {:>8} {:>8} {:>8} | {:>9} {:>11} {:>10} {:>11} | {:>7} {:>7} | {:>7} {:>7}",
         "operation",
         "size",
         "fly",
@@ -267,6 +278,7 @@ fn report(rounds: &Rounds) -> (String, String, String) {
         "vs C",
         "rounds",
         "vs generic",
+        "rounds",
         "rstkey",
         "C",
         "rstkey",
@@ -274,15 +286,8 @@ fn report(rounds: &Rounds) -> (String, String, String) {
     );
     let _ = writeln!(
         table,
-        "{:<16} {:>7} {:>4} | {:>29} | {:>26} | {:>31} | {:>15} | {:>15}",
-        "",
-        "",
-        "",
-        "requests (operations) per second",
-        "MB/s",
-        "",
-        "vCPUs us/req",
-        "device us/req"
+        "{:<16} {:>7} {:>4} | {:>29} | {:>26} | {:>44} | {:>15} | {:>15}",
+        "", "", "", "requests (operations) per second", "MB/s", "", "vCPUs us/req", "device us/req"
     );
     let mut keys: Vec<&Key> = rows.keys().collect();
     // Ciphers first, by size then depth; RSA after.
@@ -296,7 +301,7 @@ fn report(rounds: &Rounds) -> (String, String, String) {
         let cipher = *size > 0;
         let _ = writeln!(
             table,
-            "{:<16} {:>7} {:>4} | {:>9} {:>9} {:>9} | {:>8} {:>8} {:>8} | {:>9} {:>11} {:>9} | {:>7} {:>7} | {:>7} {:>7}",
+            "{:<16} {:>7} {:>4} | {:>9} {:>9} {:>9} | {:>8} {:>8} {:>8} | {:>9} {:>11} {:>10} {:>11} | {:>7} {:>7} | {:>7} {:>7}",
             op,
             size_name(*size),
             depth,
@@ -319,11 +324,9 @@ fn report(rounds: &Rounds) -> (String, String, String) {
                 "-".into()
             },
             ratio(per("rstkey"), per("virtio_crypto")),
-            match round_ratios(rounds[key].get("rstkey"), rounds[key].get("virtio_crypto")) {
-                Some((lo, hi)) => format!("{lo:.2}-{hi:.2}"),
-                None => "n/a".into(),
-            },
+            spread(rounds[key].get("rstkey"), rounds[key].get("virtio_crypto")),
             ratio(per("rstkey"), per("generic")),
+            spread(rounds[key].get("rstkey"), rounds[key].get("generic")),
             rate(get("rstkey").and_then(Measured::host_us).map(|h| h.0)),
             rate(get("virtio_crypto").and_then(Measured::host_us).map(|h| h.0)),
             rate(get("rstkey").and_then(Measured::host_us).map(|h| h.1)),
@@ -359,7 +362,7 @@ fn report(rounds: &Rounds) -> (String, String, String) {
             }
         }
         let label = if cipher {
-            format!("{}x{}", size_name(*size).replace(' ', ""), depth)
+            format!("{op}:{}x{}", size_name(*size).replace(' ', ""), depth)
         } else {
             op.replace("rsa2048-", "rsa-")
         };
@@ -472,9 +475,9 @@ pub fn main(args: &[String]) -> Result<u8> {
     println!();
     println!(
         "(each measurement {ms} ms; \"fly\": requests in flight; ratios are of rstkey's rate; \
-         \"vs C\" is of the best rounds, \"rounds\" the lowest and highest ratio within a round; \
-         host CPU time of QEMU per request: its vCPU threads, and its main thread, which runs \
-         the device)"
+         \"vs C\" and \"vs generic\" are of the best rounds, each \"rounds\" the lowest and \
+         highest ratio within a round; dmcrypt rows: one request is one dd block; host CPU time \
+         of QEMU per request: its vCPU threads, and its main thread, which runs the device)"
     );
     // The C driver's raw rsa fails its self-test on this device; that and any other kernel log
     // problem is shown, not fatal: this is a benchmark.
@@ -577,7 +580,10 @@ mod tests {
             round_ratios(r.get("rstkey"), r.get("virtio_crypto")),
             Some((0.5, 3.0))
         );
-        assert_eq!(best(&rounds)[&("x".into(), 16, 8)]["rstkey"].per_sec(), Some(300.0));
+        assert_eq!(
+            best(&rounds)[&("x".into(), 16, 8)]["rstkey"].per_sec(),
+            Some(300.0)
+        );
         assert_eq!(round_ratios(r.get("rstkey"), r.get("generic")), None);
     }
 
