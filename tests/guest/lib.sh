@@ -134,6 +134,25 @@ device_stat() {
 	sed -n "s/^$1: //p" "/sys/kernel/debug/rstkey/$(basename "$(/usr/share/rstkey/find-crypto-dev)")/stats" 2>/dev/null
 }
 
+# le_iv N: the plain64 IV of sector N, in hex: N as 64-bit little endian,
+# then zeros.
+le_iv() {
+	printf '%016x' "$1" | sed 's/../& /g' | awk '{ for (i = 8; i >= 1; i--) printf "%s", $i }'
+	echo 0000000000000000
+}
+
+# cbc_plain64_openssl KEYHEX BITS PLAIN SECTOR_SIZE COUNT: what dm-crypt's
+# cbc(aes)-plain64 makes of the first COUNT sectors of PLAIN, by openssl
+# (the IV counts 512-byte sectors, whatever the sector size).
+cbc_plain64_openssl() {
+	_i=0
+	while [ "$_i" -lt "$5" ]; do
+		dd if="$3" bs="$4" skip="$_i" count=1 2>/dev/null |
+			openssl enc -aes-"$2"-cbc -nopad -K "$1" -iv "$(le_iv $((_i * $4 / 512)))"
+		_i=$((_i + 1))
+	done
+}
+
 # The number of algorithms rstkey registers for the test platform's device:
 # cbc-aes, cbc-paes, pkcs1-rsa-{sha1,sha256,sha512} and pkcs1pad-rsa.
 RSTKEY_ALGS=6

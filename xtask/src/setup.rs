@@ -48,6 +48,7 @@ const PACKAGES: &[&str] = &[
     "kcapi-tools",
     "openssl",
     "dmsetup",
+    "cryptsetup-bin",
     // The chart of `bench`.
     "gnuplot-nox",
 ];

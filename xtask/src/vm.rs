@@ -29,6 +29,7 @@ const GUEST_PROGRAMS: &[&str] = &[
     "/usr/bin/kcapi-dgst",
     "/usr/bin/openssl",
     "/usr/sbin/dmsetup",
+    "/usr/sbin/cryptsetup",
 ];
 
 /// Data queues of the virtio-crypto device. QEMU 7.2's builtin backend

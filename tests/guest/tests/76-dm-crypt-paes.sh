@@ -31,24 +31,6 @@ ktap_diag "at the start: pool free_pages=$free0 buffers=$bufs0, open sessions $s
 # up from dmsetup's keyrings, and only a possessor reads an rstkey key.
 keyctl new_session > /dev/null
 
-# le_iv N: the plain64 IV of sector N, in hex: N as 64-bit little endian,
-# then zeros.
-le_iv() {
-	printf '%016x' "$1" | sed 's/../& /g' | awk '{ for (i = 8; i >= 1; i--) printf "%s", $i }'
-	echo 0000000000000000
-}
-
-# expected KEYHEX BITS PLAIN SECTOR_SIZE COUNT: what dm-crypt's
-# cbc(aes)-plain64 makes of the first COUNT sectors of PLAIN, by openssl.
-expected() {
-	_i=0
-	while [ "$_i" -lt "$5" ]; do
-		dd if="$3" bs="$4" skip="$_i" count=1 2>/dev/null |
-			openssl enc -aes-"$2"-cbc -nopad -K "$1" -iv "$(le_iv $((_i * $4 / 512)))"
-		_i=$((_i + 1))
-	done
-}
-
 # mapping NAME DEV KEYDESC KEYSIZE [OPTIONS]: creates dm-crypt mapping NAME
 # over the first 8 MiB of DEV with cbc(paes)-plain64 and the logon key
 # KEYDESC; prints dmsetup's error, if any (the guest kernel has no System V
@@ -67,7 +49,7 @@ mapping() {
 against_openssl() {
 	dd if=$tmp/pattern of=/dev/mapper/$1 bs=4096 count=16 oflag=direct 2>/dev/null
 	dd if=/dev/ram0 of=$tmp/raw-$1 bs=$4 count=$5 iflag=direct 2>/dev/null
-	expected "$(cat $fx/key$2.hex)" $3 $tmp/pattern $4 $5 > $tmp/exp-$1
+	cbc_plain64_openssl "$(cat $fx/key$2.hex)" $3 $tmp/pattern $4 $5 > $tmp/exp-$1
 	ktap_check "raw_sectors_$4_match_openssl" cmp -s $tmp/raw-$1 $tmp/exp-$1
 	dd if=/dev/mapper/$1 of=$tmp/back-$1 bs=4096 count=16 iflag=direct 2>/dev/null
 	ktap_check "read_back_$4" cmp -s $tmp/back-$1 $tmp/pattern
