@@ -73,7 +73,9 @@ reached() {
 		ktap_fail "$_name"
 	fi
 }
-devname() { basename "$(/usr/share/rstkey/find-crypto-dev)"; }
+# devname: the name of the virtio-crypto device; fails while there is none
+# (after a hot-plug, until the device is enumerated).
+devname() { _dev=$(/usr/share/rstkey/find-crypto-dev) && basename "$_dev"; }
 stat() { sed -n "s/^$1: //p" "$dbg/rstkey/$(devname)/stats" 2>/dev/null; }
 # sum FIELD FILES...: the sum of FIELD=<n> over the lines of FILES.
 sum() {
