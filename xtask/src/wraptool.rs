@@ -5,8 +5,9 @@
 //! The checks wrap keys with the tool and with `tests/host/wrap-key` (openssl) under the same
 //! device key and IV, and compare the blobs byte for byte: AES keys of each size and usage, and
 //! one RSA key given as PKCS#8 PEM, PKCS#8 DER and PKCS#1 PEM (openssl turns it into the DER
-//! `RSAPrivateKey` that wrap-key wraps). Bad input must be refused with a message. The guest
-//! tests then unwrap blobs the tool made (`make-fixtures`), so the secure world opens both.
+//! `RSAPrivateKey` that wrap-key wraps, with the DER `RSAPublicKey` the blob carries). Bad input
+//! must be refused with a message. The guest tests then unwrap blobs the tool made
+//! (`make-fixtures`), so the secure world opens both.
 
 use crate::ktap::{Case, Outcome};
 use crate::paths::Paths;
@@ -191,8 +192,22 @@ fn checks(p: &Paths, tool: &Path, dir: &Path) -> Result<Vec<Check>> {
             "rsa.der",
         ],
     )?;
+    // The public key the blob of an RSA key carries.
+    openssl(
+        dir,
+        &[
+            "rsa",
+            "-in",
+            "rsa.p8.pem",
+            "-RSAPublicKey_out",
+            "-outform",
+            "DER",
+            "-out",
+            "rsa.pub.der",
+        ],
+    )?;
     let rsa = ["--type", "rsa"];
-    let sd = ["-t", "2", "-u", "0x300"];
+    let sd = ["-t", "2", "-u", "0x300", "-p", "rsa.pub.der"];
     same("rsa2048-pkcs8-pem", &rsa, "rsa.p8.pem", "rsa.der", &sd);
     same("rsa2048-pkcs8-der", &rsa, "rsa.p8.der", "rsa.der", &sd);
     same("rsa2048-pkcs1-pem", &rsa, "rsa.p1.pem", "rsa.der", &sd);
@@ -201,7 +216,7 @@ fn checks(p: &Paths, tool: &Path, dir: &Path) -> Result<Vec<Check>> {
         &["--type", "rsa", "--usage", "sign"],
         "rsa.p8.pem",
         "rsa.der",
-        &["-t", "2", "-u", "0x100"],
+        &["-t", "2", "-u", "0x100", "-p", "rsa.pub.der"],
     );
 
     // `inspect` reads the tool's blob and says its tag is valid under the device key only.
@@ -223,6 +238,7 @@ fn checks(p: &Paths, tool: &Path, dir: &Path) -> Result<Vec<Check>> {
     out.push((
         "inspect-rsa".into(),
         ok && text.contains("key type: rsa")
+            && text.contains("public key: 2048-bit RSA, exponent 65537")
             && text.contains("usages: sign,decrypt")
             && text.contains("tag: valid"),
         text.clone(),

@@ -118,10 +118,19 @@ impl KeyStore {
     /// [`EOPNOTSUPP`] for another blob version, [`ENOENT`] if the platform has no device key,
     /// [`ENOMEM`], or another error of the TEE.
     pub(crate) fn unwrap(&self, blob: &[u8], purpose: KeyPurpose) -> Result<RestrictedKey> {
+        // An RSA key's blob carries its public key, with its length, after the header.
+        let public = match blob.get(blob::KEY_TYPE_OFFSET) {
+            Some(&blob::KEY_RSA) => blob
+                .get(blob::HDR_SIZE..blob::HDR_SIZE + blob::PUB_LEN_SIZE)
+                .map_or(0, |n| {
+                    blob::PUB_LEN_SIZE + usize::from(u16::from_le_bytes([n[0], n[1]]))
+                }),
+            _ => 0,
+        };
         // The ciphertext is the key padded to whole blocks, with at least one byte of padding.
         let ciphertext = blob
             .len()
-            .checked_sub(blob::HDR_SIZE + blob::TAG_SIZE)
+            .checked_sub(blob::HDR_SIZE + public + blob::TAG_SIZE)
             .filter(|&n| n >= AES_BLOCK_SIZE && n % AES_BLOCK_SIZE == 0)
             .ok_or(EINVAL)?;
         let room = (ciphertext - 1).min(MAX_KEY);

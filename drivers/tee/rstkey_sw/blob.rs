@@ -3,9 +3,9 @@
 //! Wrapped key blobs and the device key that unwraps them.
 //!
 //! The format is defined in `include/uapi/linux/rstkey_km.h`: a header that binds the key's type,
-//! usages and flags, the key encrypted with AES-256-CBC (PKCS#7 padding) and an HMAC-SHA256 tag
-//! over the header and the ciphertext (encrypt-then-MAC). The tag is checked, in constant time,
-//! before anything is decrypted.
+//! usages and flags, for an RSA key its public key in the clear, the key encrypted with
+//! AES-256-CBC (PKCS#7 padding) and an HMAC-SHA256 tag over all that (encrypt-then-MAC). The tag
+//! is checked, in constant time, before anything is decrypted.
 
 use kernel::{
     crypto::{
@@ -31,13 +31,15 @@ use kernel::{
                 KEY_TYPE_OFFSET,
                 MAGIC,
                 MAGIC_OFFSET,
+                PUB_LEN_SIZE,
                 RESERVED_OFFSET,
                 TAG_SIZE,
                 USAGE_OFFSET,
                 VERSION,
                 VERSION_OFFSET, //
             },
-            MAX_KEY, //
+            MAX_KEY,
+            MAX_PUB, //
         },
     },
 };
@@ -60,8 +62,10 @@ const fn ciphertext_len(key_len: usize) -> usize {
     (key_len / BLOCK + 1) * BLOCK
 }
 
-/// Size of the largest blob: that of a key of [`MAX_KEY`] bytes.
-pub(crate) const MAX_BLOB_SIZE: usize = HDR_SIZE + ciphertext_len(MAX_KEY) + TAG_SIZE;
+/// Size of the largest blob: that of an RSA key of [`MAX_KEY`] bytes with a public key of
+/// [`MAX_PUB`] bytes.
+pub(crate) const MAX_BLOB_SIZE: usize =
+    HDR_SIZE + PUB_LEN_SIZE + MAX_PUB + ciphertext_len(MAX_KEY) + TAG_SIZE;
 
 /// Overwrites `buf` with zeros in a way the compiler does not elide.
 pub(crate) fn wipe(buf: &mut [u8]) {
@@ -134,6 +138,8 @@ pub(crate) struct Key {
     pub(crate) secret: Secret,
     /// Its type, usages and flags.
     pub(crate) info: KeyInfo,
+    /// The public key the blob of an RSA key carries, DER `RSAPublicKey`; empty for other types.
+    pub(crate) public: KVec<u8>,
 }
 
 /// The device key: an AES-256 encryption key and an HMAC-SHA256 key, held by the secure world
@@ -173,15 +179,18 @@ impl DeviceKey {
     }
 
     /// Wraps `key`, of type, usages and flags `info`, into a blob with the IV `iv`: what
-    /// [`DeviceKey::unwrap`] opens.
+    /// [`DeviceKey::unwrap`] opens. `public` is the public key of an RSA key, DER
+    /// `RSAPublicKey`, and empty for other types; it is not checked against the key.
     ///
     /// # Errors
     ///
-    /// [`result::BAD_PARAMETERS`] if `key` is empty or longer than [`MAX_KEY`], the errors of
-    /// [`KeyInfo`]'s checks if `info` does not suit it, [`result::OUT_OF_MEMORY`].
+    /// [`result::BAD_PARAMETERS`] if `key` is empty or longer than [`MAX_KEY`], or `public` is
+    /// empty for an RSA key, given for another type or longer than [`MAX_PUB`], the errors of
+    /// [`KeyInfo`]'s checks if `info` does not suit the key, [`result::OUT_OF_MEMORY`].
     pub(crate) fn wrap(
         &self,
         key: &[u8],
+        public: &[u8],
         info: KeyInfo,
         iv: &[u8; IV_SIZE],
     ) -> core::result::Result<KVec<u8>, u32> {
@@ -189,14 +198,27 @@ impl DeviceKey {
         if key.is_empty() || key.len() > MAX_KEY {
             return Err(result::BAD_PARAMETERS);
         }
+        let rsa = info.key_type == KEY_RSA;
+        if rsa == public.is_empty() || public.len() > MAX_PUB {
+            return Err(result::BAD_PARAMETERS);
+        }
         info.check(key.len())?;
         let ct_len = ciphertext_len(key.len());
         let aes = aes::Key::new(&self.enc).map_err(|_| result::GENERIC)?;
 
+        // The public key, if any, goes between the header and the ciphertext.
+        let ct_start = HDR_SIZE + if rsa { PUB_LEN_SIZE + public.len() } else { 0 };
         let mut blob = KVec::new();
-        blob.extend_with(HDR_SIZE + ct_len, 0, GFP_KERNEL)
+        blob.extend_with(ct_start + ct_len, 0, GFP_KERNEL)
             .map_err(|_| result::OUT_OF_MEMORY)?;
-        let (hdr, ct) = blob.split_at_mut(HDR_SIZE);
+        let (head, ct) = blob.split_at_mut(ct_start);
+        let (hdr, pub_part) = head.split_at_mut(HDR_SIZE);
+        if rsa {
+            // CAST: `public` is at most `MAX_PUB` bytes, which fits 16 bits.
+            let pub_len = public.len() as u16;
+            pub_part[..PUB_LEN_SIZE].copy_from_slice(&pub_len.to_le_bytes());
+            pub_part[PUB_LEN_SIZE..].copy_from_slice(public);
+        }
         hdr[MAGIC_OFFSET..MAGIC_OFFSET + MAGIC.len()].copy_from_slice(&MAGIC);
         hdr[VERSION_OFFSET] = VERSION;
         hdr[ALG_OFFSET] = ALG_AES256_CBC_HMAC_SHA256;
@@ -228,13 +250,16 @@ impl DeviceKey {
         Ok(blob)
     }
 
-    /// Authenticates and decrypts `blob` and returns the key with its type, usages and flags.
+    /// Authenticates and decrypts `blob` and returns the key with its type, usages and flags, and
+    /// the public key of an RSA key.
     ///
     /// # Errors
     ///
     /// The result code for the client:
     /// - [`result::BAD_PARAMETERS`]: the blob is shorter than a header, or its length does not
-    ///   match the key length of the header, or the key length is 0 or above [`MAX_KEY`];
+    ///   match the key length of the header (and, for an RSA key, the length of its public key),
+    ///   or the key length is 0 or above [`MAX_KEY`], or an RSA key's public key is empty or
+    ///   longer than [`MAX_PUB`];
     /// - [`result::BAD_FORMAT`]: the magic is wrong, the reserved byte is not zero, the usages or
     ///   flags or the key length do not suit the key type (see [`KeyInfo`]), or the padding is
     ///   wrong (which the tag makes impossible for a blob wrapped under this device key);
@@ -261,6 +286,20 @@ impl DeviceKey {
             return Err(result::BAD_PARAMETERS);
         }
         let ct_len = ciphertext_len(key_len);
+        // The blob of an RSA key has its public key between the header and the ciphertext.
+        let (public, rest) = if hdr[KEY_TYPE_OFFSET] == KEY_RSA {
+            let (len, rest) = rest
+                .split_at_checked(PUB_LEN_SIZE)
+                .ok_or(result::BAD_PARAMETERS)?;
+            let pub_len = usize::from(u16::from_le_bytes([len[0], len[1]]));
+            if pub_len == 0 || pub_len > MAX_PUB {
+                return Err(result::BAD_PARAMETERS);
+            }
+            rest.split_at_checked(pub_len)
+                .ok_or(result::BAD_PARAMETERS)?
+        } else {
+            (&[][..], rest)
+        };
         if rest.len() != ct_len + TAG_SIZE {
             return Err(result::BAD_PARAMETERS);
         }
@@ -280,7 +319,7 @@ impl DeviceKey {
         };
         info.check(key_len)?;
 
-        let mac = sha256::hmac(&self.mac, &blob[..HDR_SIZE + ct_len]);
+        let mac = sha256::hmac(&self.mac, &blob[..blob.len() - TAG_SIZE]);
         if !ct_eq(&mac, tag) {
             return Err(result::MAC_INVALID);
         }
@@ -311,9 +350,14 @@ impl DeviceKey {
         }
         wipe(&mut plain.0[key_len..]);
         plain.0.truncate(key_len);
+        let mut pub_copy = KVec::new();
+        pub_copy
+            .extend_from_slice(public, GFP_KERNEL)
+            .map_err(|_| result::OUT_OF_MEMORY)?;
         Ok(Key {
             secret: plain,
             info,
+            public: pub_copy,
         })
     }
 }
@@ -405,23 +449,115 @@ mod tests {
         };
         let iv: [u8; IV_SIZE] = core::array::from_fn(|i| 0xa0 + i as u8);
         let blob = dk
-            .wrap(b"0123456789abcdef", info, &iv)
+            .wrap(b"0123456789abcdef", &[], info, &iv)
             .map_err(|_| EINVAL)?;
         assert_eq!(&blob[..], &BLOB[..]);
+        assert_eq!(
+            dk.wrap(b"0123456789abcdef", &[1], info, &iv).err(),
+            Some(result::BAD_PARAMETERS)
+        );
 
         let rsa = KeyInfo {
             key_type: KEY_RSA,
             usage: usage::RSA,
             flags: FLAG_EXPORTABLE,
         };
-        for len in [1, 15, 16, 17, MAX_KEY] {
+        for (len, pub_len) in [
+            (1, 1),
+            (15, 2),
+            (16, 300),
+            (17, MAX_PUB),
+            (MAX_KEY, MAX_PUB),
+        ] {
             let key = KVec::from_elem(0x42u8, len, GFP_KERNEL)?;
-            let blob = dk.wrap(&key, rsa, &iv).map_err(|_| EINVAL)?;
+            let public = KVec::from_elem(0x17u8, pub_len, GFP_KERNEL)?;
+            let blob = dk.wrap(&key, &public, rsa, &iv).map_err(|_| EINVAL)?;
+            assert_eq!(
+                blob.len(),
+                HDR_SIZE + 2 + pub_len + ciphertext_len(len) + TAG_SIZE
+            );
+            assert!(blob.len() <= MAX_BLOB_SIZE);
             let back = dk.unwrap(&blob).map_err(|_| EINVAL)?;
             assert_eq!((&back.secret.0[..], back.info), (&key[..], rsa));
+            assert_eq!(&back.public[..], &public[..]);
         }
-        assert_eq!(dk.wrap(&[], rsa, &iv).err(), Some(result::BAD_PARAMETERS));
-        assert_eq!(dk.wrap(&[0; 17], info, &iv).err(), Some(result::BAD_FORMAT));
+        assert_eq!(
+            dk.wrap(&[], &[1], rsa, &iv).err(),
+            Some(result::BAD_PARAMETERS)
+        );
+        assert_eq!(
+            dk.wrap(&[1], &[], rsa, &iv).err(),
+            Some(result::BAD_PARAMETERS)
+        );
+        let long = KVec::from_elem(0u8, MAX_PUB + 1, GFP_KERNEL)?;
+        assert_eq!(
+            dk.wrap(&[1], &long, rsa, &iv).err(),
+            Some(result::BAD_PARAMETERS)
+        );
+        assert_eq!(
+            dk.wrap(&[0; 17], &[], info, &iv).err(),
+            Some(result::BAD_FORMAT)
+        );
+        Ok(())
+    }
+
+    /// The RSA-typed key `0123456789abcdef` (for signing) with the public key `30 03 02 01 03`
+    /// wrapped by `tests/host/wrap-key` (openssl) under [`device_key`] with the IV a0..af.
+    const RSA_BLOB: [u8; 103] = [
+        0x52, 0x4b, 0x57, 0x42, 0x02, 0x01, 0x10, 0x00, 0x02, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00,
+        0x00, 0xa0, 0xa1, 0xa2, 0xa3, 0xa4, 0xa5, 0xa6, 0xa7, 0xa8, 0xa9, 0xaa, 0xab, 0xac, 0xad,
+        0xae, 0xaf, 0x05, 0x00, 0x30, 0x03, 0x02, 0x01, 0x03, 0xce, 0x1c, 0xf3, 0xa4, 0xe3, 0xb8,
+        0x7b, 0x13, 0x9b, 0xa3, 0xcf, 0xf1, 0x0a, 0xce, 0x35, 0xb6, 0x06, 0xd9, 0x6b, 0x2e, 0x18,
+        0x4b, 0xf2, 0x2b, 0x73, 0xd3, 0x1b, 0xa4, 0xbe, 0x14, 0xd8, 0xc9, 0xb6, 0xf0, 0x9e, 0x3a,
+        0xce, 0xca, 0xa2, 0x6c, 0xf7, 0x5b, 0x87, 0xe5, 0x6d, 0xc3, 0x23, 0x10, 0x9a, 0x72, 0x8f,
+        0xdb, 0xb1, 0xa5, 0xa8, 0x36, 0xbb, 0x0f, 0xf0, 0x71, 0x99, 0x92, 0xda, 0xe8,
+    ];
+
+    /// An RSA blob wrapped by openssl unwraps to its key and public key, and wrapping them again
+    /// gives the same blob.
+    #[test]
+    fn rsa_blob_matches_openssl() -> Result {
+        let dk = device_key()?;
+        let key = dk.unwrap(&RSA_BLOB).map_err(|_| EINVAL)?;
+        assert_eq!(&key.secret.0[..], b"0123456789abcdef");
+        assert_eq!(&key.public[..], &[0x30, 0x03, 0x02, 0x01, 0x03]);
+        let iv: [u8; IV_SIZE] = core::array::from_fn(|i| 0xa0 + i as u8);
+        let again = dk
+            .wrap(&key.secret.0, &key.public, key.info, &iv)
+            .map_err(|_| EINVAL)?;
+        assert_eq!(&again[..], &RSA_BLOB[..]);
+        Ok(())
+    }
+
+    /// The public key of an RSA blob is authenticated, and its length must fit the blob.
+    #[test]
+    fn rsa_blob_refuses_bad_public_keys() -> Result {
+        let dk = device_key()?;
+        for i in HDR_SIZE..HDR_SIZE + 2 + 5 {
+            let mut b = RSA_BLOB;
+            b[i] ^= 0x01;
+            let want = match i - HDR_SIZE {
+                // The length: 4 or 261 bytes, which the blob's length does not fit.
+                0 | 1 => result::BAD_PARAMETERS,
+                _ => result::MAC_INVALID,
+            };
+            assert_eq!(dk.unwrap(&b).err(), Some(want));
+        }
+        // A length of 0, and one above the maximum.
+        for len in [0u16, MAX_PUB as u16 + 1] {
+            let mut b = RSA_BLOB;
+            b[HDR_SIZE..HDR_SIZE + 2].copy_from_slice(&len.to_le_bytes());
+            assert_eq!(dk.unwrap(&b).err(), Some(result::BAD_PARAMETERS));
+        }
+        // Without its public key (as an AES key's blob is laid out).
+        let mut b = KVec::new();
+        b.extend_from_slice(&RSA_BLOB[..HDR_SIZE], GFP_KERNEL)?;
+        b.extend_from_slice(&RSA_BLOB[HDR_SIZE + 7..], GFP_KERNEL)?;
+        assert_eq!(dk.unwrap(&b).err(), Some(result::BAD_PARAMETERS));
+        assert_eq!(
+            dk.unwrap(&RSA_BLOB[..HDR_SIZE + 1]).err(),
+            Some(result::BAD_PARAMETERS)
+        );
         Ok(())
     }
 

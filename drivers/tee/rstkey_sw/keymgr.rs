@@ -7,7 +7,10 @@
 //! references are checked against their shared memory by [`Params::memref`].
 
 use kernel::{
-    crypto::sha256,
+    crypto::{
+        rsa,
+        sha256, //
+    },
     prelude::*,
     random,
     sync::{
@@ -41,7 +44,8 @@ use kernel::{
             blob::{
                 FLAG_EXPORTABLE,
                 IV_SIZE,
-                KEY_AES, //
+                KEY_AES,
+                KEY_RSA, //
             },
             cmd,
             IMPL_ID,
@@ -194,6 +198,16 @@ impl SecureWorld {
         if !key.info.allows(key_type, needed) {
             return Err(fail(result::ACCESS_DENIED));
         }
+        if key.info.key_type == KEY_RSA {
+            // The public key the blob carries, which the normal world uses, must be the private
+            // key's.
+            let private = rsa::public_parts(&key.secret.0, rsa::KeyType::Private);
+            let public = rsa::public_parts(&key.public, rsa::KeyType::Public);
+            match (private, public) {
+                (Ok(private), Ok(public)) if private == public => (),
+                _ => return Err(fail(result::BAD_FORMAT)),
+            }
+        }
         self.store(params, 1, &key.secret.0)
     }
 
@@ -241,7 +255,7 @@ impl SecureWorld {
                 .ok_or(fail(result::ITEM_NOT_FOUND))?;
             let mut iv = [0u8; IV_SIZE];
             random::fill_bytes(&mut iv);
-            Some(dk.wrap(&key.0, info, &iv).map_err(fail)?)
+            Some(dk.wrap(&key.0, &[], info, &iv).map_err(fail)?)
         } else {
             None
         };

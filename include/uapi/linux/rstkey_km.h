@@ -106,18 +106,30 @@
 /* The largest key the key manager imports, unwraps or generates */
 #define RSTKEY_KM_MAX_KEY		4096
 
+/* The largest public key an RSA key's blob carries */
+#define RSTKEY_KM_MAX_PUB		1024
+
 /*
  * Wrapped key blob, version 2:
  *
  *   struct rstkey_km_blob_hdr hdr;
+ *   __le16 pub_len;                RSA keys only
+ *   __u8 pub[pub_len];             RSA keys only
  *   __u8 ciphertext[(key_len / 16 + 1) * 16];
  *   __u8 tag[32];
  *
  * The ciphertext is the key, padded as in PKCS#7, encrypted with AES-256-CBC
  * under the device's encryption key with the IV of the header. The tag is
- * HMAC-SHA256 under the device's MAC key over the header and the ciphertext
- * (encrypt-then-MAC). The device key is 64 bytes: the encryption key followed
- * by the MAC key.
+ * HMAC-SHA256 under the device's MAC key over everything before it: the
+ * header, the public key if any, the ciphertext (encrypt-then-MAC). The
+ * device key is 64 bytes: the encryption key followed by the MAC key.
+ *
+ * The blob of an RSA key carries the key's public part in the clear, as a
+ * DER RSAPublicKey of 1 to RSTKEY_KM_MAX_PUB bytes, so that the normal world
+ * can verify, encrypt and name the key without unwrapping it (as a TPM key
+ * blob has its public area). The tag covers it, and the key manager refuses
+ * a blob whose public key is not that of its private key
+ * (TEE_ERROR_BAD_FORMAT).
  *
  * The header binds what the key is and what it may be used for: its type,
  * its usages (at least one, all of the type) and its flags (reserved must be

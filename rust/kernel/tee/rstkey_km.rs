@@ -51,6 +51,9 @@ const _: () = {
 /// (`RSTKEY_KM_MAX_KEY`).
 pub const MAX_KEY: usize = uapi::RSTKEY_KM_MAX_KEY as usize;
 
+/// The largest public key an RSA key's blob carries, in bytes (`RSTKEY_KM_MAX_PUB`).
+pub const MAX_PUB: usize = uapi::RSTKEY_KM_MAX_PUB as usize;
+
 /// The commands of the key manager (`RSTKEY_KM_CMD_*`), the functions of
 /// [`Session::invoke`](super::Session::invoke).
 ///
@@ -78,8 +81,9 @@ pub mod cmd {
 /// Wrapped key blobs, version 2.
 ///
 /// A blob is a header (`struct rstkey_km_blob_hdr`: the key's length, type, usages and flags),
-/// the key encrypted with AES-256-CBC with PKCS#7 padding under the IV of the header, and an
-/// HMAC-SHA256 tag over the header and the ciphertext.
+/// for an RSA key its public key (a little-endian 16-bit length, then DER `RSAPublicKey`), the
+/// key encrypted with AES-256-CBC with PKCS#7 padding under the IV of the header, and an
+/// HMAC-SHA256 tag over all that.
 pub mod blob {
     use core::mem::{
         offset_of,
@@ -134,6 +138,10 @@ pub mod blob {
     /// The size of the IV, in bytes: the IV is the last field of the header.
     pub const IV_SIZE: usize = HDR_SIZE - IV_OFFSET;
 
+    /// The size of the length of the public key (`__le16 pub_len`) that follows the header in
+    /// the blob of an RSA key.
+    pub const PUB_LEN_SIZE: usize = 2;
+
     /// An AES key (`RSTKEY_KM_KEY_AES`).
     pub const KEY_AES: u8 = uapi::RSTKEY_KM_KEY_AES as u8;
 
@@ -162,6 +170,72 @@ pub mod blob {
 
     /// The key may be exported, wrapped under the device key (`RSTKEY_KM_FLAG_EXPORTABLE`).
     pub const FLAG_EXPORTABLE: u32 = uapi::RSTKEY_KM_FLAG_EXPORTABLE;
+
+    /// What the normal world can read of a blob without the device key: what its header says of
+    /// the key, and the public key of an RSA key. None of it is authenticated before the key
+    /// manager unwraps the blob.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub struct Peeked<'a> {
+        /// The key type (`KEY_*`).
+        pub key_type: u8,
+        /// The length of the key, in bytes.
+        pub key_len: usize,
+        /// The usages (`usage::*`).
+        pub usage: u16,
+        /// The public key of an RSA key, DER `RSAPublicKey`; `None` for other types.
+        pub public: Option<&'a [u8]>,
+    }
+
+    /// Reads the header of `blob` and the public key of an RSA key's blob.
+    ///
+    /// Returns `None` if `blob` is not laid out as a blob of this version: shorter than its
+    /// header, another magic, version or algorithm, a key length of 0 or above
+    /// [`MAX_KEY`](super::MAX_KEY), an RSA key's public key empty or above
+    /// [`MAX_PUB`](super::MAX_PUB), or a length that is not that of the layout the header gives.
+    /// The other rules of the header (usages of the key type, flags) are the key manager's.
+    pub fn peek(blob: &[u8]) -> Option<Peeked<'_>> {
+        let hdr = blob.get(..HDR_SIZE)?;
+        if hdr[MAGIC_OFFSET..MAGIC_OFFSET + MAGIC.len()] != MAGIC
+            || hdr[VERSION_OFFSET] != VERSION
+            || hdr[ALG_OFFSET] != ALG_AES256_CBC_HMAC_SHA256
+        {
+            return None;
+        }
+        let le16 = |at: usize| {
+            Some(usize::from(u16::from_le_bytes([
+                *blob.get(at)?,
+                *blob.get(at + 1)?,
+            ])))
+        };
+        let key_len = le16(KEY_LEN_OFFSET)?;
+        if key_len == 0 || key_len > super::MAX_KEY {
+            return None;
+        }
+        let key_type = hdr[KEY_TYPE_OFFSET];
+        let (public, pub_size) = if key_type == KEY_RSA {
+            let len = le16(HDR_SIZE)?;
+            if len == 0 || len > super::MAX_PUB {
+                return None;
+            }
+            let start = HDR_SIZE + PUB_LEN_SIZE;
+            (Some(blob.get(start..start + len)?), PUB_LEN_SIZE + len)
+        } else {
+            (None, 0)
+        };
+        // The key padded as in PKCS#7 to whole AES blocks (the size of the IV), with at least
+        // one byte of padding.
+        const BLOCK: usize = IV_SIZE;
+        let ciphertext = (key_len / BLOCK + 1) * BLOCK;
+        if blob.len() != HDR_SIZE + pub_size + ciphertext + TAG_SIZE {
+            return None;
+        }
+        Some(Peeked {
+            key_type,
+            key_len,
+            usage: u16::from_le_bytes([hdr[USAGE_OFFSET], hdr[USAGE_OFFSET + 1]]),
+            public,
+        })
+    }
 
     // The casts above don't truncate.
     const _: () = {

@@ -6,14 +6,16 @@
 //! tag valid: the target computes the blob's HMAC under the device key and writes it over the
 //! last 32 bytes, so that inputs get past the tag to the decryption and the padding check,
 //! which a random tag never would. Bit 1 sets the header's key length to one that fits the
-//! blob's length, and bit 2 a valid key type, usage and flags (AES-CBC or RSA signing, by bit 3),
-//! for the same reason.
+//! blob's length (and for an RSA blob a public key length of 1 to 255 bytes, from the input),
+//! and bit 2 a valid key type, usage and flags (AES-CBC or RSA signing, by bit 3), for the same
+//! reason.
 //!
 //! Every result is compared with a reference written from the format of
 //! `include/uapi/linux/rstkey_km.h` with RustCrypto's HMAC and AES-CBC with PKCS#7 unpadding:
-//! the same key, type, usages and flags on success, the same result code on failure. A blob that
-//! unwraps is wrapped again with its IV (`DeviceKey::wrap`, which GENERATE exports with) and must
-//! give the same bytes.
+//! the same key, type, usages, flags and public key on success, the same result code on failure.
+//! A blob that unwraps is wrapped again with its IV (`DeviceKey::wrap`, which GENERATE exports
+//! with) and must give the same bytes. What the normal world reads of a blob without the device
+//! key (`kernel::tee::rstkey_km::blob::peek`) must agree with what unwraps, and fit the layout.
 
 #![no_main]
 
@@ -36,6 +38,7 @@ fn device_key() -> [u8; 64] {
 const HDR: usize = 32;
 const TAG: usize = 32;
 const MAX_KEY: usize = 4096;
+const MAX_PUB: usize = 1024;
 
 fn hmac(key: &[u8], data: &[u8]) -> [u8; 32] {
     let mut m = <Hmac<Sha256> as Mac>::new_from_slice(key).expect("any key length");
@@ -43,8 +46,8 @@ fn hmac(key: &[u8], data: &[u8]) -> [u8; 32] {
     m.finalize().into_bytes().into()
 }
 
-/// What the reference gives for a valid blob: the key, its type, usages and flags.
-type Unwrapped = (Vec<u8>, u8, u16, u32);
+/// What the reference gives for a valid blob: the key, its type, usages, flags and public key.
+type Unwrapped = (Vec<u8>, u8, u16, u32, Vec<u8>);
 
 /// The reference: what unwrapping `blob` under `dk` must give.
 fn reference(dk: &[u8; 64], blob: &[u8]) -> Result<Unwrapped, u32> {
@@ -62,7 +65,21 @@ fn reference(dk: &[u8; 64], blob: &[u8]) -> Result<Unwrapped, u32> {
         return Err(result::BAD_PARAMETERS);
     }
     let ct_len = (key_len / 16 + 1) * 16;
-    if blob.len() != HDR + ct_len + TAG {
+    // An RSA key's blob (type 2) has its public key, with a 16-bit length, after the header.
+    let public = if blob[8] == 2 {
+        let len = blob.get(HDR..HDR + 2).ok_or(result::BAD_PARAMETERS)?;
+        let len = usize::from(u16::from_le_bytes([len[0], len[1]]));
+        if len == 0 || len > MAX_PUB {
+            return Err(result::BAD_PARAMETERS);
+        }
+        blob.get(HDR + 2..HDR + 2 + len)
+            .ok_or(result::BAD_PARAMETERS)?
+            .to_vec()
+    } else {
+        Vec::new()
+    };
+    let ct_start = HDR + if public.is_empty() { 0 } else { 2 + public.len() };
+    if blob.len() != ct_start + ct_len + TAG {
         return Err(result::BAD_PARAMETERS);
     }
     // Key type (byte 8), reserved (9), usages (10-11), flags (12-15).
@@ -85,13 +102,14 @@ fn reference(dk: &[u8; 64], blob: &[u8]) -> Result<Unwrapped, u32> {
     if usage == 0 || usage & !usages != 0 || flags & !1 != 0 || !len_ok {
         return Err(result::BAD_FORMAT);
     }
-    if hmac(&dk[32..], &blob[..HDR + ct_len]) != blob[HDR + ct_len..] {
+    let body = ct_start + ct_len;
+    if hmac(&dk[32..], &blob[..body]) != blob[body..] {
         return Err(result::MAC_INVALID);
     }
     let dec = cbc::Decryptor::<aes::Aes256>::new_from_slices(&dk[..32], &blob[16..32])
         .expect("key and IV sizes");
-    match dec.decrypt_padded_vec_mut::<Pkcs7>(&blob[HDR..HDR + ct_len]) {
-        Ok(plain) if plain.len() == key_len => Ok((plain, key_type, usage, flags)),
+    match dec.decrypt_padded_vec_mut::<Pkcs7>(&blob[ct_start..body]) {
+        Ok(plain) if plain.len() == key_len => Ok((plain, key_type, usage, flags, public)),
         _ => Err(result::BAD_FORMAT),
     }
 }
@@ -102,13 +120,22 @@ fuzz_target!(|data: &[u8]| {
     };
     let mut blob = blob.to_vec();
     let dk = device_key();
-    if mode & 2 != 0 && blob.len() >= HDR + TAG + 16 {
+    // Bits 2 and 3: the type written below is RSA's, whose blob has a public key.
+    let rsa = mode & 0xc == 0xc;
+    let pub_part = match blob.get(HDR) {
+        Some(&len) if rsa => 2 + usize::from(len.max(1)),
+        _ => 0,
+    };
+    if mode & 2 != 0 && blob.len() >= HDR + pub_part + TAG + 16 {
         // A key length whose ciphertext is exactly what the blob holds; the padding length
-        // comes from the input.
-        let ct_len = (blob.len() - HDR - TAG) / 16 * 16;
+        // comes from the input. An RSA blob's public key length comes from its first byte.
+        let ct_len = (blob.len() - HDR - pub_part - TAG) / 16 * 16;
         let key_len = ct_len - 1 - usize::from(mode >> 4);
-        blob.truncate(HDR + ct_len + TAG);
+        blob.truncate(HDR + pub_part + ct_len + TAG);
         blob[6..8].copy_from_slice(&(key_len as u16).to_le_bytes());
+        if rsa {
+            blob[HDR..HDR + 2].copy_from_slice(&((pub_part - 2) as u16).to_le_bytes());
+        }
     }
     if mode & 4 != 0 && blob.len() >= HDR {
         let (key_type, usage): (u8, u16) = if mode & 8 == 0 { (1, 1) } else { (2, 0x100) };
@@ -131,7 +158,7 @@ fuzz_target!(|data: &[u8]| {
     // What unwraps wraps again, under the blob's own IV, to the same bytes.
     if let Ok(k) = &unwrapped {
         let iv: [u8; 16] = blob[16..32].try_into().expect("16 bytes");
-        match key.wrap(&k.secret.0, k.info, &iv) {
+        match key.wrap(&k.secret.0, &k.public, k.info, &iv) {
             Ok(again) => assert_eq!(&again[..], &blob[..], "wrapped again"),
             Err(e) => panic!("wrap of an unwrapped key: {e:#x}"),
         }
@@ -142,7 +169,26 @@ fuzz_target!(|data: &[u8]| {
             k.info.key_type,
             k.info.usage,
             k.info.flags,
+            k.public.to_vec(),
         )
     });
-    assert_eq!(got, reference(&dk, &blob), "blob {blob:02x?}");
+    let want = reference(&dk, &blob);
+    assert_eq!(got, want, "blob {blob:02x?}");
+
+    // What the normal world reads of a blob (`blob::peek`): the same as the key manager of one
+    // that unwraps, and only of a blob laid out as its header says.
+    let peeked = kernel::tee::rstkey_km::blob::peek(&blob);
+    if let Ok((key, key_type, usage, _, public)) = &want {
+        let p = peeked.expect("peek of a blob that unwraps");
+        assert_eq!(
+            (p.key_type, p.key_len, p.usage, p.public),
+            (*key_type, key.len(), *usage, (*key_type == 2).then_some(&public[..]))
+        );
+    }
+    if let Some(p) = peeked {
+        let public = p.public.map_or(0, |k| 2 + k.len());
+        assert_eq!(blob.len(), HDR + public + (p.key_len / 16 + 1) * 16 + TAG);
+        assert!(p.key_len >= 1 && p.key_len <= MAX_KEY && &blob[..4] == b"RKWB");
+        assert!(p.public.is_none_or(|k| !k.is_empty() && k.len() <= MAX_PUB));
+    }
 });

@@ -24,7 +24,7 @@
 . /usr/share/rstkey/lib.sh
 [ -f /mnt/ctl/vm.env ] && . /mnt/ctl/vm.env
 
-ktap_plan 75
+ktap_plan 78
 
 fx=/mnt/ctl/fixtures
 heap=protected,crypto-key
@@ -108,17 +108,32 @@ ktap_check "attach_granted_dma_in_carveout" sh -c "[ -n '$dma' ] && [ \$(($dma))
 run "oob"; expect "memref_out_of_bounds_refused" "oob: ok refused=4"
 
 # Key manager: unwrap of host-wrapped blobs.
-# AES-CBC keys (the default use), and RSA-typed keys at the length bounds.
-for n in 1 16 24 32 4096; do
-	case $n in 1|4096) use="2 0x100" ;; *) use= ;; esac
-	run "unwrap $(cat $fx/key$n.blob.hex) $use"
+# AES-CBC keys (the default use).
+for n in 16 24 32; do
+	run "unwrap $(cat $fx/key$n.blob.hex)"
 	expect "unwrap_key${n}_matches_openssl" "unwrap: ok len=$n sha256=$(cat $fx/key$n.sha256)"
+done
+# An RSA key, wrapped by openssl with its public key; the same private key
+# with another public key, and RSA-typed random bytes at the length bounds
+# (1 and 4096 bytes), which are no private key of theirs: EBADMSG.
+rsa_ok="unwrap: ok len=$(cat $fx/rsa-priv.der.len) sha256=$(cat $fx/rsa-priv.der.sha256)"
+run "unwrap $(cat $fx/rsa.blob.hex) 2 0x300"
+expect "unwrap_openssl_rsa_blob_to_rsaprivatekey" "$rsa_ok"
+run "unwrap $(cat $fx/rsa-other-pub.blob.hex) 2 0x300"
+expect "unwrap_rsa_blob_with_other_public_key_refused" "unwrap: error -74"
+for n in 1 4096; do
+	run "unwrap $(cat $fx/key$n.blob.hex) 2 0x100"
+	expect "unwrap_rsa_typed_${n}_bytes_not_a_key_refused" "unwrap: error -74"
 done
 # Blobs made by the provisioning tool (tools/rstkey-wrap).
 run "unwrap $(cat $fx/tool-key32.blob.hex)"
 expect "unwrap_tool_aes_blob" "unwrap: ok len=32 sha256=$(cat $fx/key32.sha256)"
 run "unwrap $(cat $fx/tool-rsa.blob.hex) 2 0x300"
-expect "unwrap_tool_rsa_blob_to_rsaprivatekey" "unwrap: ok len=$(cat $fx/rsa-priv.der.len) sha256=$(cat $fx/rsa-priv.der.sha256)"
+expect "unwrap_tool_rsa_blob_to_rsaprivatekey" "$rsa_ok"
+# Its header (but the IV) and public key are openssl's.
+publen=$(($(wc -c < $fx/rsa-pub.der) + 2))
+ktap_check "tool_rsa_blob_header_and_public_key_equal_openssl" sh -c \
+	"cmp -s -n 16 $fx/tool-rsa.blob $fx/rsa.blob && cmp -s -n $publen $fx/tool-rsa.blob $fx/rsa.blob 32 32"
 run "unwrap $(cat $fx/exportable.blob.hex)"
 expect "unwrap_exportable_flag" "unwrap: ok len=32 sha256=$(cat $fx/key32.sha256)"
 for b in bad-magic:-74 bad-version:-95 bad-alg:-95 bad-keylen:-22 \

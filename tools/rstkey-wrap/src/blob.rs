@@ -4,6 +4,8 @@
 
 use aes::cipher::{block_padding::Pkcs7, BlockEncryptMut, KeyIvInit};
 use hmac::{Hmac, Mac};
+use rsa::pkcs1::DecodeRsaPublicKey;
+use rsa::traits::PublicKeyParts;
 use sha2::Sha256;
 use std::fmt;
 
@@ -19,6 +21,10 @@ pub const HDR_SIZE: usize = 32;
 pub const TAG_SIZE: usize = 32;
 /// The largest key.
 pub const MAX_KEY: usize = 4096;
+/// The largest public key of an RSA key's blob.
+pub const MAX_PUB: usize = 1024;
+/// The size of the public key's length, which follows the header in an RSA key's blob.
+pub const PUB_LEN_SIZE: usize = 2;
 /// The device key's size: the encryption key, then the MAC key.
 pub const DEVICE_KEY_SIZE: usize = 64;
 
@@ -133,10 +139,12 @@ pub fn parse_usages(list: &str) -> Result<u16, String> {
         .try_fold(0, |acc, b| b.map(|b| acc | b))
 }
 
-/// Wraps `key` of `info` under `device_key` with the IV `iv`.
+/// Wraps `key` of `info` under `device_key` with the IV `iv`; `public` is the public key of an
+/// RSA key (DER RSAPublicKey), empty for an AES key.
 pub fn wrap(
     device_key: &[u8; DEVICE_KEY_SIZE],
     key: &[u8],
+    public: &[u8],
     info: Info,
     iv: &[u8; 16],
 ) -> Result<Vec<u8>, String> {
@@ -144,7 +152,19 @@ pub fn wrap(
         return Err("the key's length is not the header's".into());
     }
     info.check()?;
-    let mut blob = Vec::with_capacity(HDR_SIZE + key.len() + 16 + TAG_SIZE);
+    match info.key_type {
+        KeyType::Aes if !public.is_empty() => {
+            return Err("an AES key's blob has no public key".into())
+        }
+        KeyType::Rsa if public.is_empty() || public.len() > MAX_PUB => {
+            return Err(format!(
+                "an RSA key's blob has a public key of 1 to {MAX_PUB} bytes, not {}",
+                public.len()
+            ))
+        }
+        _ => (),
+    }
+    let mut blob = Vec::with_capacity(HDR_SIZE + public.len() + key.len() + 18 + TAG_SIZE);
     blob.extend_from_slice(MAGIC);
     blob.push(VERSION);
     blob.push(ALG_AES256_CBC_HMAC_SHA256);
@@ -154,6 +174,10 @@ pub fn wrap(
     blob.extend_from_slice(&info.usage.to_le_bytes());
     blob.extend_from_slice(&info.flags.to_le_bytes());
     blob.extend_from_slice(iv);
+    if info.key_type == KeyType::Rsa {
+        blob.extend_from_slice(&(public.len() as u16).to_le_bytes());
+        blob.extend_from_slice(public);
+    }
     let enc = cbc::Encryptor::<aes::Aes256>::new_from_slices(&device_key[..32], iv)
         .map_err(|e| format!("AES-256-CBC: {e}"))?;
     blob.extend_from_slice(&enc.encrypt_padded_vec_mut::<Pkcs7>(key));
@@ -169,6 +193,8 @@ pub fn wrap(
 pub struct Inspected {
     pub info: Info,
     pub size: usize,
+    /// An RSA key's public key: its size in bits and its public exponent.
+    pub public: Option<(usize, String)>,
     /// Whether the tag is right, if a device key was given.
     pub tag_valid: Option<bool>,
 }
@@ -186,6 +212,9 @@ impl fmt::Display for Inspected {
             }
         )?;
         writeln!(f, "key length: {} bytes", self.info.key_len)?;
+        if let Some((bits, e)) = &self.public {
+            writeln!(f, "public key: {bits}-bit RSA, exponent {e}")?;
+        }
         writeln!(f, "usages: {}", usage_names(self.info.usage))?;
         writeln!(
             f,
@@ -246,21 +275,47 @@ pub fn inspect(
     };
     info.check()?;
     let ct_len = (key_len / 16 + 1) * 16;
-    if blob.len() != HDR_SIZE + ct_len + TAG_SIZE {
+    // An RSA key's public key follows the header, with its length.
+    let (public, pub_size) = match key_type {
+        KeyType::Aes => (None, 0),
+        KeyType::Rsa => {
+            let len = blob
+                .get(HDR_SIZE..HDR_SIZE + PUB_LEN_SIZE)
+                .ok_or("too short for an RSA key's public key")?;
+            let len = usize::from(u16::from_le_bytes([len[0], len[1]]));
+            if len == 0 || len > MAX_PUB {
+                return Err(format!(
+                    "a public key of {len} bytes: an RSA key's blob has 1 to {MAX_PUB}"
+                ));
+            }
+            let der = blob
+                .get(HDR_SIZE + PUB_LEN_SIZE..HDR_SIZE + PUB_LEN_SIZE + len)
+                .ok_or("too short for its public key")?;
+            let key = rsa::RsaPublicKey::from_pkcs1_der(der)
+                .map_err(|e| format!("the public key is not a DER RSAPublicKey: {e}"))?;
+            (
+                Some((key.n().bits(), key.e().to_string())),
+                PUB_LEN_SIZE + len,
+            )
+        }
+    };
+    let body = HDR_SIZE + pub_size + ct_len;
+    if blob.len() != body + TAG_SIZE {
         return Err(format!(
             "{} bytes: a blob of a {key_len}-byte key is {} bytes",
             blob.len(),
-            HDR_SIZE + ct_len + TAG_SIZE
+            body + TAG_SIZE
         ));
     }
     let tag_valid = device_key.map(|dk| {
         let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&dk[32..]).expect("any key length");
-        mac.update(&blob[..HDR_SIZE + ct_len]);
-        mac.verify_slice(&blob[HDR_SIZE + ct_len..]).is_ok()
+        mac.update(&blob[..body]);
+        mac.verify_slice(&blob[body..]).is_ok()
     });
     Ok(Inspected {
         info,
         size: blob.len(),
+        public,
         tag_valid,
     })
 }
@@ -293,7 +348,10 @@ mod tests {
             key_len: 16,
         };
         let iv: [u8; 16] = core::array::from_fn(|i| 0xa0 + i as u8);
-        assert_eq!(wrap(&dk(), b"0123456789abcdef", info, &iv).unwrap(), VECTOR);
+        assert_eq!(
+            wrap(&dk(), b"0123456789abcdef", &[], info, &iv).unwrap(),
+            VECTOR
+        );
         let got = inspect(&VECTOR, Some(&dk())).unwrap();
         assert_eq!((got.info, got.size, got.tag_valid), (info, 96, Some(true)));
         assert_eq!(
@@ -324,6 +382,59 @@ mod tests {
             .contains("95 bytes"));
         assert!(inspect(b"RKWB", None).is_err());
         assert!(inspect(&[0; 96], None).unwrap_err().contains("magic"));
+        let rsa = Info {
+            key_type: KeyType::Rsa,
+            usage: 0x100,
+            flags: 0,
+            key_len: 16,
+        };
+        let iv = [0; 16];
+        assert!(wrap(&dk(), &[1; 16], &[], rsa, &iv)
+            .unwrap_err()
+            .contains("public key"));
+        assert!(wrap(&dk(), &[1; 16], &[1; 1025], rsa, &iv)
+            .unwrap_err()
+            .contains("1025"));
+        assert!(wrap(&dk(), &[1; 16], &[1], aes(1, 16), &iv)
+            .unwrap_err()
+            .contains("no public key"));
+        // An RSA blob whose public key is not DER.
+        let b = wrap(&dk(), &[1; 16], &[1, 2, 3], rsa, &iv).unwrap();
+        assert!(inspect(&b, None).unwrap_err().contains("RSAPublicKey"));
+    }
+
+    /// An RSA key's blob: the public key between the header and the ciphertext, which
+    /// `inspect` reads.
+    #[test]
+    fn rsa_blob_carries_the_public_key() {
+        // A 512-bit public key (openssl rsa -RSAPublicKey_out -outform DER), e = 65537.
+        let public: [u8; 74] = [
+            0x30, 0x48, 0x02, 0x41, 0x00, 0xbd, 0x68, 0xf1, 0xfa, 0x4e, 0x97, 0xc2, 0x84, 0x52,
+            0xa9, 0x67, 0xf0, 0x3a, 0xae, 0x08, 0x0d, 0x63, 0x59, 0x3f, 0x8a, 0x97, 0xc0, 0xa6,
+            0x43, 0xa0, 0x24, 0x0f, 0x0f, 0xd2, 0x8c, 0x91, 0x81, 0xcf, 0x7f, 0x10, 0x24, 0x38,
+            0x4d, 0xd8, 0x24, 0x15, 0x19, 0xe1, 0xb9, 0x48, 0xc6, 0xd7, 0xf1, 0x2c, 0x79, 0x2f,
+            0x98, 0x4d, 0x96, 0x9a, 0x99, 0x49, 0x13, 0x73, 0xcf, 0x26, 0x2d, 0x19, 0x0d, 0x02,
+            0x03, 0x01, 0x00, 0x01,
+        ];
+        let info = Info {
+            key_type: KeyType::Rsa,
+            usage: 0x300,
+            flags: 0,
+            key_len: 20,
+        };
+        let b = wrap(&dk(), &[9; 20], &public, info, &[0; 16]).unwrap();
+        assert_eq!(b.len(), HDR_SIZE + 2 + public.len() + 32 + TAG_SIZE);
+        assert_eq!(&b[HDR_SIZE..HDR_SIZE + 2], &[74, 0]);
+        assert_eq!(&b[HDR_SIZE + 2..HDR_SIZE + 76], &public[..]);
+        let got = inspect(&b, Some(&dk())).unwrap();
+        assert_eq!(got.public, Some((512, "65537".to_string())));
+        assert_eq!(got.tag_valid, Some(true));
+        let mut bad = b.clone();
+        bad[HDR_SIZE + 12] ^= 1;
+        assert_eq!(inspect(&bad, Some(&dk())).unwrap().tag_valid, Some(false));
+        assert!(inspect(&b[..b.len() - 1], None)
+            .unwrap_err()
+            .contains("bytes"));
     }
 
     /// The constants are the C header's.
@@ -364,6 +475,7 @@ mod tests {
         assert_eq!(num("RSTKEY_KM_BLOB_ALG_AES256_CBC_HMAC_SHA256"), 1);
         assert_eq!(num("RSTKEY_KM_BLOB_TAG_SIZE"), TAG_SIZE as u64);
         assert_eq!(num("RSTKEY_KM_MAX_KEY"), MAX_KEY as u64);
+        assert_eq!(num("RSTKEY_KM_MAX_PUB"), MAX_PUB as u64);
         assert_eq!(num("RSTKEY_KM_KEY_AES"), KeyType::Aes as u64);
         assert_eq!(num("RSTKEY_KM_KEY_RSA"), KeyType::Rsa as u64);
         assert_eq!(num("RSTKEY_KM_FLAG_EXPORTABLE"), u64::from(FLAG_EXPORTABLE));

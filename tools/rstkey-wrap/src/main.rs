@@ -10,7 +10,7 @@
 mod blob;
 
 use blob::{Info, KeyType, DEVICE_KEY_SIZE};
-use rsa::pkcs1::{DecodeRsaPrivateKey, EncodeRsaPrivateKey};
+use rsa::pkcs1::{DecodeRsaPrivateKey, EncodeRsaPrivateKey, EncodeRsaPublicKey};
 use rsa::pkcs8::DecodePrivateKey;
 use rsa::traits::PublicKeyParts;
 use rsa::RsaPrivateKey;
@@ -103,8 +103,9 @@ fn random_iv() -> Result<[u8; 16], Error> {
     Ok(iv)
 }
 
-/// Reads an RSA private key, PEM or DER, PKCS#1 or PKCS#8, and returns its DER RSAPrivateKey.
-fn rsa_key(path: &str, bytes: &[u8]) -> Result<Zeroizing<Vec<u8>>, Error> {
+/// Reads an RSA private key, PEM or DER, PKCS#1 or PKCS#8, and returns its DER RSAPrivateKey
+/// and its public key, DER RSAPublicKey.
+fn rsa_key(path: &str, bytes: &[u8]) -> Result<(Zeroizing<Vec<u8>>, Vec<u8>), Error> {
     let key = if bytes.starts_with(b"-----BEGIN") {
         let text =
             std::str::from_utf8(bytes).map_err(|_| format!("{path}: PEM that is not text"))?;
@@ -133,7 +134,14 @@ fn rsa_key(path: &str, bytes: &[u8]) -> Result<Zeroizing<Vec<u8>>, Error> {
         )));
     }
     let der = key.to_pkcs1_der().map_err(|e| format!("{path}: {e}"))?;
-    Ok(Zeroizing::new(der.as_bytes().to_vec()))
+    let public = key
+        .to_public_key()
+        .to_pkcs1_der()
+        .map_err(|e| format!("{path}: {e}"))?;
+    Ok((
+        Zeroizing::new(der.as_bytes().to_vec()),
+        public.as_bytes().to_vec(),
+    ))
 }
 
 fn run(args: &[String]) -> Result<String, Error> {
@@ -176,8 +184,8 @@ fn run(args: &[String]) -> Result<String, Error> {
                 (None, KeyType::Rsa) => (1 << 8) | (1 << 9),
             };
             let raw = read(key_path)?;
-            let key = match key_type {
-                KeyType::Aes => raw,
+            let (key, public) = match key_type {
+                KeyType::Aes => (raw, Vec::new()),
                 KeyType::Rsa => rsa_key(key_path, &raw)?,
             };
             let info = Info {
@@ -194,7 +202,8 @@ fn run(args: &[String]) -> Result<String, Error> {
                 Some(h) => parse_iv(h)?,
                 None => random_iv()?,
             };
-            let b = blob::wrap(&dk, &key, info, &iv).map_err(|e| format!("{key_path}: {e}"))?;
+            let b = blob::wrap(&dk, &key, &public, info, &iv)
+                .map_err(|e| format!("{key_path}: {e}"))?;
             std::fs::write(out, &b).map_err(|e| format!("{out}: {e}"))?;
             Ok(format!(
                 "{out}: {} bytes, {:?} key of {} bytes, usages {}\n",
