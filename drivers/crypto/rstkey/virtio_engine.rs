@@ -84,14 +84,17 @@ pub(crate) struct Stats {
     open_sessions: Atomic<u64>,
     /// Requests submitted to the control queue.
     ctrl_requests: Atomic<u64>,
+    /// Requests submitted to the data queues.
+    data_requests: Atomic<u64>,
 }
 
 impl kernel::debugfs::Writer for Stats {
     fn write(&self, f: &mut kernel::fmt::Formatter<'_>) -> kernel::fmt::Result {
         f.write_fmt(fmt!(
-            "open_sessions: {}\nctrl_requests: {}\n",
+            "open_sessions: {}\nctrl_requests: {}\ndata_requests: {}\n",
             self.open_sessions.load(Relaxed),
-            self.ctrl_requests.load(Relaxed)
+            self.ctrl_requests.load(Relaxed),
+            self.data_requests.load(Relaxed)
         ))
     }
 }
@@ -190,6 +193,7 @@ impl VirtioEngine {
                 stats: Stats {
                     open_sessions: Atomic::new(0u64),
                     ctrl_requests: Atomic::new(0u64),
+                    data_requests: Atomic::new(0u64),
                 },
             }? Error),
             GFP_KERNEL,
@@ -425,6 +429,9 @@ impl VirtioEngine {
             let mut vq = queue.lock();
             vq.add_sgs(req, GFP_ATOMIC, Request::describe)?;
             vq.kick();
+        }
+        if index != self.ctrl_queue {
+            self.stats.data_requests.add(1u64, Relaxed);
         }
 
         // The request completes `done` when it is answered, or when it is dropped unanswered

@@ -45,6 +45,7 @@ use crate::{
 };
 use kernel::{
     prelude::*,
+    sync::atomic::Relaxed,
     uapi,
     virtio::AddError, //
 };
@@ -292,6 +293,7 @@ impl Engine for VirtioEngine {
         match vq.add_sgs(request, GFP_ATOMIC, Request::describe) {
             Ok(()) => {
                 vq.kick();
+                self.stats.data_requests.add(1u64, Relaxed);
             }
             // The request gets the error, outside the locks, since its completion may submit
             // again.
