@@ -21,6 +21,9 @@ use crate::{
 };
 use core::marker::PhantomData;
 
+#[cfg(CONFIG_ASYMMETRIC_KEY_TYPE = "y")]
+pub mod asymmetric;
+
 /// A key type: `Self` is the payload of a key of the type.
 ///
 /// The payload is made once, when the key is instantiated, and never changes: keys of the type
