@@ -322,6 +322,10 @@ pub(crate) enum Service {
     /// RSA sessions whose accelerator pads with PKCS#1 v1.5 itself: the crypto API's
     /// `pkcs1(rsa,<hash>)` and `pkcs1pad(rsa)` algorithms.
     RsaPkcs1,
+    /// The same with private keys wrapped under the device key: the asymmetric key subtype
+    /// `rstkey` (`asym.rs`).
+    #[cfg(CONFIG_ASYMMETRIC_KEY_TYPE = "y")]
+    ProtectedRsa,
 }
 
 impl Features {
@@ -331,6 +335,8 @@ impl Features {
             Service::Cipher(Cipher::AesCbc) => self.clear_keys && self.aes_cbc,
             Service::ProtectedCipher(Cipher::AesCbc) => self.wrapped_keys && self.aes_cbc,
             Service::RsaPkcs1 => self.clear_keys && self.rsa == Some(RsaPadding::Pkcs1),
+            #[cfg(CONFIG_ASYMMETRIC_KEY_TYPE = "y")]
+            Service::ProtectedRsa => self.wrapped_keys && self.rsa == Some(RsaPadding::Pkcs1),
         }
     }
 }

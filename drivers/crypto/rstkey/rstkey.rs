@@ -19,6 +19,8 @@ use kernel::{
 };
 
 mod algs;
+#[cfg(CONFIG_ASYMMETRIC_KEY_TYPE = "y")]
+mod asym;
 mod caps;
 mod engine;
 mod keystore;
@@ -67,6 +69,11 @@ struct RstkeyModule {
     /// The key type `rstkey`, unregistered first: its keys need an engine when they are made.
     #[pin]
     _keys: key::Registration<keytype::ProtectedKey>,
+    /// The parser of RSA key blobs for asymmetric keys of the subtype `rstkey`, whose keys hold
+    /// the module while they exist.
+    #[cfg(CONFIG_ASYMMETRIC_KEY_TYPE = "y")]
+    #[pin]
+    _rsa_keys: key::asymmetric::Registration<asym::RsaBlobParser>,
     /// The virtio driver registration.
     ///
     /// Fields are dropped in declaration order: the driver is unregistered before
@@ -113,6 +120,8 @@ impl InPlaceModule for RstkeyModule {
             let test = test?;
             Ok(try_pin_init!(Self {
                 _keys <- key::Registration::new(),
+                #[cfg(CONFIG_ASYMMETRIC_KEY_TYPE = "y")]
+                _rsa_keys <- key::asymmetric::Registration::new(module),
                 _driver <- driver::Registration::new(MODULE_NAME, module),
                 _algs: AlgsGuard,
                 #[cfg(CONFIG_CRYPTO_DEV_RSTKEY_TEST)]

@@ -1,0 +1,293 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The asymmetric key subtype `rstkey`: RSA private keys that exist only in restricted memory.
+//!
+//! `keyctl padd asymmetric <description> <keyring> < key.blob`, with the blob of an RSA key
+//! (`rstkey-wrap wrap --type rsa`), makes an asymmetric key of this subtype. The parser
+//! recognizes the blob by its header ([`blob::peek`]) and leaves anything else to the other
+//! parsers; the key manager authenticates the blob and unwraps the private key straight into
+//! restricted memory, once, when the key is added, and the device gets a session with it for
+//! each digest it signs. The key's payload holds the public key the blob carries, the
+//! restricted key and the sessions: nothing of the private key is ever in normal-world memory,
+//! and a signature or a decryption is one data request to the device, without a control
+//! request.
+//!
+//! Encryption and signature verification use the public key with the kernel's generic RSA.
+
+use kernel::{
+    crypto::{
+        akcipher::AkcipherTfm,
+        rsa,
+        sha256,
+        sig::SigTfm, //
+    },
+    key::asymmetric::{
+        self,
+        supports,
+        Op,
+        Params,
+        Parsed,
+        Query,
+        Signature,
+        SubtypeOps, //
+    },
+    prelude::*,
+    seq_file::SeqFile,
+    seq_print,
+    sync::Arc,
+    tee::rstkey_km::blob::{
+        self,
+        usage, //
+    },
+};
+
+use crate::{
+    algs::pick,
+    engine::{
+        Engine,
+        RsaHash,
+        RsaKeyType,
+        Segment,
+        Service,
+        SessionId,
+        RSA_MAX_BITS,
+        RSA_MIN_BITS, //
+    },
+    keystore::{
+        KeyPurpose,
+        RestrictedKey, //
+    },
+};
+
+/// The digests the subtype signs, each with a session of its own, and their names.
+const HASHES: [(RsaHash, &CStr); 3] = [
+    (RsaHash::Sha1, c"sha1"),
+    (RsaHash::Sha256, c"sha256"),
+    (RsaHash::Sha512, c"sha512"),
+];
+
+/// The only encoding of the subtype: RSASSA-PKCS1-v1_5 and RSAES-PKCS1-v1_5.
+const PKCS1: &CStr = c"pkcs1";
+
+/// The payload of a key of the subtype: an RSA key whose private part is in restricted memory.
+pub(crate) struct RestrictedRsa {
+    /// The engine of the device that has the sessions.
+    engine: Arc<dyn Engine>,
+    /// The private key, DER `RSAPrivateKey`, in restricted memory.
+    _key: RestrictedKey,
+    /// The private-key sessions, one per digest of [`HASHES`], in that order (the SHA-256 one
+    /// decrypts too).
+    sessions: KVec<SessionId>,
+    /// The public key, DER `RSAPublicKey`, which the blob carries.
+    public: KVec<u8>,
+    /// The size of the modulus in bits.
+    bits: usize,
+    /// The usages of the key (`blob::usage::RSA_*`).
+    usage: u16,
+}
+
+impl Drop for RestrictedRsa {
+    fn drop(&mut self) {
+        while let Some(id) = self.sessions.pop() {
+            // Once the device is gone there is nothing to destroy.
+            let _ = self.engine.destroy_rsa_session(id);
+        }
+    }
+}
+
+impl RestrictedRsa {
+    /// Returns the size of the modulus, and of a signature, in bytes.
+    fn bytes(&self) -> usize {
+        self.bits.div_ceil(8)
+    }
+
+    /// Returns the session for signatures of `hash` and the digest, for the name `name`.
+    ///
+    /// # Errors
+    ///
+    /// [`EOPNOTSUPP`] for a digest the subtype does not sign with.
+    fn session(&self, name: Option<&CStr>) -> Result<(RsaHash, SessionId)> {
+        let name = name.ok_or(EOPNOTSUPP)?;
+        let i = HASHES
+            .iter()
+            .position(|(_, n)| *n == name)
+            .ok_or(EOPNOTSUPP)?;
+        Ok((HASHES[i].0, *self.sessions.get(i).ok_or(EOPNOTSUPP)?))
+    }
+}
+
+/// Checks that `params` ask for PKCS#1 (or no encoding, which means it).
+fn check_encoding(encoding: Option<&CStr>) -> Result {
+    match encoding {
+        None => Ok(()),
+        Some(e) if e == PKCS1 => Ok(()),
+        Some(_) => Err(EOPNOTSUPP),
+    }
+}
+
+/// Returns `n` as the size fields of a query take it.
+fn size16(n: usize) -> u16 {
+    u16::try_from(n).unwrap_or(u16::MAX)
+}
+
+impl asymmetric::Subtype for RestrictedRsa {
+    fn describe(&self, m: &SeqFile) {
+        seq_print!(m, "rstkey restricted RSA-{}", self.bits);
+    }
+
+    fn query(&self, params: &Params<'_>) -> Result<Query> {
+        check_encoding(params.encoding())?;
+        let k = self.bytes();
+        let max_data = match params.hash_algo() {
+            Some(_) => self.session(params.hash_algo())?.0.digest_size(),
+            None => k,
+        };
+        let mut ops = supports::ENCRYPT | supports::VERIFY;
+        if self.usage & usage::RSA_SIGN != 0 {
+            ops |= supports::SIGN;
+        }
+        if self.usage & usage::RSA_DECRYPT != 0 {
+            ops |= supports::DECRYPT;
+        }
+        Ok(Query {
+            supported_ops: ops,
+            key_size: u32::try_from(self.bits).map_err(|_| EINVAL)?,
+            max_data_size: size16(max_data),
+            max_sig_size: size16(k),
+            max_enc_size: size16(k),
+            max_dec_size: size16(k),
+        })
+    }
+
+    fn eds_op(&self, params: &Params<'_>, input: &[u8], output: &mut [u8]) -> Result<usize> {
+        check_encoding(params.encoding())?;
+        let k = self.bytes();
+        match params.op() {
+            Some(Op::Sign) => {
+                if self.usage & usage::RSA_SIGN == 0 {
+                    return Err(EOPNOTSUPP);
+                }
+                let (hash, id) = self.session(params.hash_algo())?;
+                if input.len() != hash.digest_size() {
+                    return Err(EINVAL);
+                }
+                let out = output.get_mut(..k).ok_or(EOVERFLOW)?;
+                let sig = self
+                    .engine
+                    .rsa_sign(id, hash, &[Segment::Kernel(input)], k)?;
+                out.copy_from_slice(sig.get(..k).ok_or(EIO)?);
+                Ok(k)
+            }
+            Some(Op::Decrypt) => {
+                if self.usage & usage::RSA_DECRYPT == 0 {
+                    return Err(EOPNOTSUPP);
+                }
+                if input.len() != k {
+                    return Err(EINVAL);
+                }
+                let (_, id) = self.session(Some(c"sha256"))?;
+                let plain = self.engine.rsa_decrypt(id, input)?;
+                output
+                    .get_mut(..plain.len())
+                    .ok_or(EOVERFLOW)?
+                    .copy_from_slice(&plain);
+                Ok(plain.len())
+            }
+            Some(Op::Encrypt) => {
+                // The public key, with the kernel's generic RSA: nothing secret is involved.
+                let mut tfm = AkcipherTfm::new(c"pkcs1pad(rsa-generic)")?;
+                tfm.set_pub_key(&self.public)?;
+                let out = output.get_mut(..k).ok_or(EOVERFLOW)?;
+                tfm.encrypt(input, out)?;
+                Ok(k)
+            }
+            Some(Op::Verify) | None => Err(EOPNOTSUPP),
+        }
+    }
+
+    fn verify_signature(&self, sig: &Signature<'_>) -> Result {
+        check_encoding(sig.encoding())?;
+        if sig.pkey_algo().is_some_and(|a| a != c"rsa") || sig.algo_takes_data() {
+            return Err(EOPNOTSUPP);
+        }
+        let (hash, _) = self.session(sig.hash_algo())?;
+        let name = match hash {
+            RsaHash::Sha1 => c"pkcs1(rsa-generic,sha1)",
+            RsaHash::Sha256 => c"pkcs1(rsa-generic,sha256)",
+            RsaHash::Sha512 => c"pkcs1(rsa-generic,sha512)",
+        };
+        if sig.signature().len() != self.bytes() || sig.message().len() != hash.digest_size() {
+            return Err(EINVAL);
+        }
+        let mut tfm = SigTfm::new(name)?;
+        tfm.set_pubkey(&self.public)?;
+        // The generic RSASSA-PKCS1-v1_5 says how a signature of the right size fails to verify
+        // (an encoded message that does not decode, another digest's prefix, another digest);
+        // the keyring's users expect one answer for all: the key rejects the signature.
+        match tfm.verify(sig.signature(), sig.message()) {
+            Err(e) if e == EBADMSG || e == EINVAL => Err(EKEYREJECTED),
+            r => r,
+        }
+    }
+}
+
+/// The operations of the subtype.
+static SUBTYPE: SubtypeOps<RestrictedRsa> = SubtypeOps::new(c"rstkey");
+
+/// The parser of RSA key blobs.
+pub(crate) struct RsaBlobParser;
+
+impl asymmetric::Parser for RsaBlobParser {
+    type Key = RestrictedRsa;
+    const NAME: &'static CStr = c"rstkey";
+
+    fn subtype() -> &'static SubtypeOps<RestrictedRsa> {
+        &SUBTYPE
+    }
+
+    fn parse(data: &[u8]) -> Result<Parsed<RestrictedRsa>> {
+        // Anything that is not laid out as a key blob is for the other parsers.
+        let peeked = blob::peek(data).ok_or(EBADMSG)?;
+        // A key blob, but of another key type: of another purpose.
+        let public = peeked.public.ok_or(EACCES)?;
+        let bits = rsa::public_parts(public, rsa::KeyType::Public)?.modulus_bits();
+        if !(RSA_MIN_BITS..=RSA_MAX_BITS).contains(&bits) {
+            return Err(EINVAL);
+        }
+        let engine = pick(Service::ProtectedRsa)?;
+        // The key manager authenticates the whole blob, the header and the public key with it,
+        // and checks that the public key is the private key's.
+        let purpose = KeyPurpose {
+            key_type: blob::KEY_RSA,
+            usage: peeked.usage & usage::RSA,
+        };
+        let key = engine.unwrap_key(data, purpose)?;
+        let mut public_copy = KVec::new();
+        public_copy.extend_from_slice(public, GFP_KERNEL)?;
+        let mut payload = RestrictedRsa {
+            engine,
+            _key: key,
+            sessions: KVec::with_capacity(HASHES.len(), GFP_KERNEL)?,
+            public: public_copy,
+            bits,
+            usage: peeked.usage & usage::RSA,
+        };
+        for (hash, _) in HASHES {
+            // On a failure, dropping the payload destroys the sessions made so far.
+            let id = payload
+                .engine
+                .create_rsa_session(RsaKeyType::Private, hash, &payload._key)?;
+            payload.sessions.push(id, GFP_KERNEL)?;
+        }
+        // The key is named by the SHA-256 digest of its public key.
+        let mut id = KVec::new();
+        id.extend_from_slice(&sha256::digest(public), GFP_KERNEL)?;
+        let quota_len = public.len() + size_of::<RestrictedRsa>();
+        Ok(Parsed {
+            key: payload,
+            ids: [None, Some(id), None],
+            description: None,
+            quota_len,
+        })
+    }
+}
