@@ -12,12 +12,13 @@
 # openssl's encryption gives the message back; what pkey_encrypt makes,
 # openssl decrypts; a changed signature, digest or ciphertext is refused.
 # /proc/keys names the subtype and the size. A sign-only key does not
-# decrypt; bad blobs, hashes and encodings are refused; with the device gone,
+# decrypt; bad blobs, hashes and encodings are refused, and keys without the
+# search permission, revoked or expired; with the device gone,
 # a key's operations fail and it can still be unlinked; the device sessions
 # and restricted buffers go with the keys.
 . /usr/share/rstkey/lib.sh
 
-ktap_plan 66
+ktap_plan 69
 
 fx=/mnt/ctl/fixtures
 tmp=/tmp/rsak
@@ -133,6 +134,27 @@ done
 head -c $((len - 1)) $fx/ak2048.blob > $tmp/short.blob
 ktap_eq "blob_truncated_refused" "$(err keyctl padd asymmetric bad @s < $tmp/short.blob)" "Bad message"
 ktap_check "no_bad_key_added" sh -c "! grep -q ' bad: ' /proc/keys"
+
+# The keyring's permissions hold for the subtype's keys: one without the
+# search permission, a revoked one, an expired one can't be used.
+key=$(keyctl padd asymmetric rsak-perm @s < $fx/ak2048.blob)
+keyctl setperm "$key" 0x37010000
+ktap_eq "no_search_permission_refused" \
+	"$(err keyctl pkey_sign "$key" 0 $fx/ak2048-d-sha256.bin enc=pkcs1 hash=sha256)" "Permission denied"
+# (Without the search permission, the key is not found as possessed: its
+# permissions can't be given back.)
+keyctl unlink "$key" @s > /dev/null
+key=$(keyctl padd asymmetric rsak-rev @s < $fx/ak2048.blob)
+keyctl revoke "$key"
+ktap_eq "revoked_key_refused" \
+	"$(err keyctl pkey_sign "$key" 0 $fx/ak2048-d-sha256.bin enc=pkcs1 hash=sha256)" "Key has been revoked"
+keyctl unlink "$key" @s > /dev/null
+key=$(keyctl padd asymmetric rsak-exp @s < $fx/ak2048.blob)
+keyctl timeout "$key" 1
+sleep 2
+ktap_eq "expired_key_refused" \
+	"$(err keyctl pkey_sign "$key" 0 $fx/ak2048-d-sha256.bin enc=pkcs1 hash=sha256)" "Key has expired"
+keyctl unlink "$key" @s > /dev/null 2>&1
 
 # The keys hold the module.
 ktap_check "rmmod_refused_while_keys_exist" sh -c "! rmmod rstkey 2>/dev/null"
