@@ -430,8 +430,9 @@ unsafe extern "C" fn parse<T: Parser>(prep: *mut bindings::key_preparsed_payload
                 unsafe { (*ids.0).id[slot] = kid.cast() };
             }
         }
+        let payload = KBox::new(parsed.key, GFP_KERNEL)?;
         // The description, NUL-terminated, in memory of `kmalloc()`, which the asymmetric key
-        // type frees with `kfree()`.
+        // type frees with `kfree()`; nothing can fail after it is made.
         let description = match &parsed.description {
             Some(d) => {
                 let mut v = KVec::new();
@@ -440,21 +441,13 @@ unsafe extern "C" fn parse<T: Parser>(prep: *mut bindings::key_preparsed_payload
             }
             None => core::ptr::null_mut(),
         };
-        let payload = match KBox::new(parsed.key, GFP_KERNEL) {
-            Ok(p) => p,
-            Err(e) => {
-                // SAFETY: `description` is from `kmalloc()` (or null) and nothing refers to it.
-                unsafe { bindings::kfree(description.cast()) };
-                return Err(e.into());
-            }
-        };
 
         let ops = T::subtype().raw.get();
         // The key holds the module of its subtype (without module unloading, there's nothing to
         // hold).
+        #[cfg(CONFIG_MODULE_UNLOAD)]
         // SAFETY: `ops` is valid; its `owner`, set by the registration, is the module that
         // registered this parser, which is live while the parser runs.
-        #[cfg(CONFIG_MODULE_UNLOAD)]
         unsafe {
             bindings::__module_get((*ops).owner)
         };
