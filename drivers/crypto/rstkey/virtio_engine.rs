@@ -430,9 +430,12 @@ impl VirtioEngine {
             vq.add_sgs(req, GFP_ATOMIC, Request::describe)?;
             vq.kick();
         }
-        if index != self.ctrl_queue {
-            self.stats.data_requests.add(1u64, Relaxed);
-        }
+        let counter = if index == self.ctrl_queue {
+            &self.stats.ctrl_requests
+        } else {
+            &self.stats.data_requests
+        };
+        counter.add(1u64, Relaxed);
 
         // The request completes `done` when it is answered, or when it is dropped unanswered
         // because the device was unbound.

@@ -105,7 +105,6 @@ impl VirtioEngine {
 
     /// Sends `op` on the control queue, whose lock the caller holds, and waits for the answer.
     pub(super) fn send_ctrl(&self, op: Op) -> Result<Answer> {
-        self.stats.ctrl_requests.add(1u64, Relaxed);
         self.send(self.ctrl_queue, op)
     }
 }
