@@ -118,15 +118,12 @@ impl KeyStore {
     /// [`EOPNOTSUPP`] for another blob version, [`ENOENT`] if the platform has no device key,
     /// [`ENOMEM`], or another error of the TEE.
     pub(crate) fn unwrap(&self, blob: &[u8], purpose: KeyPurpose) -> Result<RestrictedKey> {
-        // An RSA key's blob carries its public key, with its length, after the header.
-        let public = match blob.get(blob::KEY_TYPE_OFFSET) {
-            Some(&blob::KEY_RSA) => blob
-                .get(blob::HDR_SIZE..blob::HDR_SIZE + blob::PUB_LEN_SIZE)
-                .map_or(0, |n| {
-                    blob::PUB_LEN_SIZE + usize::from(u16::from_le_bytes([n[0], n[1]]))
-                }),
-            _ => 0,
-        };
+        // An RSA key's blob carries its public key, with its length, after the header. A blob
+        // that does not read as one (`peek`) is sized as an AES key's, for the key manager to
+        // refuse with its own error.
+        let public = blob::peek(blob)
+            .and_then(|p| p.public)
+            .map_or(0, |k| blob::PUB_LEN_SIZE + k.len());
         // The ciphertext is the key padded to whole blocks, with at least one byte of padding.
         let ciphertext = blob
             .len()
