@@ -66,6 +66,10 @@ const HASHES: [(RsaHash, &CStr); 3] = [
     (RsaHash::Sha512, c"sha512"),
 ];
 
+/// The position in [`HASHES`] of the digest whose session also decrypts: SHA-256.
+const DECRYPT_SESSION: usize = 1;
+const _: () = assert!(matches!(HASHES[DECRYPT_SESSION].0, RsaHash::Sha256));
+
 /// The only encoding of the subtype: RSASSA-PKCS1-v1_5 and RSAES-PKCS1-v1_5.
 const PKCS1: &CStr = c"pkcs1";
 
@@ -75,8 +79,8 @@ pub(crate) struct RestrictedRsa {
     engine: Arc<dyn Engine>,
     /// The private key, DER `RSAPrivateKey`, in restricted memory.
     _key: RestrictedKey,
-    /// The private-key sessions, one per digest of [`HASHES`], in that order (the SHA-256 one
-    /// decrypts too).
+    /// The private-key sessions, one per digest of [`HASHES`], in that order (the one at
+    /// [`DECRYPT_SESSION`] decrypts too).
     sessions: KVec<SessionId>,
     /// The public key, DER `RSAPublicKey`, which the blob carries.
     public: KVec<u8>,
@@ -101,7 +105,7 @@ impl RestrictedRsa {
         self.bits.div_ceil(8)
     }
 
-    /// Returns the session for signatures of `hash` and the digest, for the name `name`.
+    /// Returns the digest named `name` and the session that signs with it.
     ///
     /// # Errors
     ///
@@ -185,7 +189,7 @@ impl asymmetric::Subtype for RestrictedRsa {
                 if input.len() != k {
                     return Err(EINVAL);
                 }
-                let (_, id) = self.session(Some(c"sha256"))?;
+                let id = *self.sessions.get(DECRYPT_SESSION).ok_or(EOPNOTSUPP)?;
                 let plain = self.engine.rsa_decrypt(id, input)?;
                 output
                     .get_mut(..plain.len())
