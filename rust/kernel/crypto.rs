@@ -23,6 +23,8 @@ pub mod aes;
 pub mod akcipher;
 #[cfg(CONFIG_CRYPTO_RSA = "y")]
 pub mod rsa;
+#[cfg(CONFIG_CRYPTO_LIB_SHA1 = "y")]
+pub mod sha1;
 #[cfg(CONFIG_CRYPTO_LIB_SHA256 = "y")]
 pub mod sha256;
 #[cfg(CONFIG_CRYPTO_SIG = "y")]
