@@ -4,25 +4,124 @@
 //!
 //! A key type defines what the payload of its keys is: how it is made from the data given to
 //! `add_key()` (`keyctl add <type> <description> <data> <keyring>`), what `/proc/keys` says
-//! about it and what `keyctl read` returns. See
+//! about it and what `keyctl read` returns. In-kernel users hold keys as [`Key`]s. See
 //! `Documentation/security/keys/core.rst`.
 //!
-//! C header: [`include/linux/key-type.h`](srctree/include/linux/key-type.h)
+//! C headers: [`include/linux/key-type.h`](srctree/include/linux/key-type.h),
+//! [`include/linux/key.h`](srctree/include/linux/key.h)
 
 use crate::{
     bindings,
     error::{
+        from_err_ptr,
         from_result,
         to_result, //
     },
     prelude::*,
     seq_file::SeqFile,
+    sync::aref::{
+        ARef,
+        AlwaysRefCounted, //
+    },
     types::Opaque,
 };
-use core::marker::PhantomData;
+use core::{
+    marker::PhantomData,
+    ptr::NonNull, //
+};
 
 #[cfg(CONFIG_ASYMMETRIC_KEY_TYPE = "y")]
 pub mod asymmetric;
+
+/// A key of the key retention service, of any type (`struct key`).
+///
+/// Instances are always reference counted and used through an [`ARef<Key>`]; cloning the
+/// [`ARef`] takes another reference (`key_get()`), dropping it releases one (`key_put()`). A
+/// reference keeps the key's memory and payload; it does not keep the key from being revoked,
+/// unlinked or expiring.
+///
+/// # Invariants
+///
+/// A [`Key`] is a valid `struct key` with a non-zero usage count.
+#[repr(transparent)]
+pub struct Key(Opaque<bindings::key>);
+
+// SAFETY: The key retention service lets any thread take and release references to a key, and
+// serializes what changes in it.
+unsafe impl Send for Key {}
+
+// SAFETY: As above: `&Key` only reads fields that do not change while the key is referenced.
+unsafe impl Sync for Key {}
+
+// SAFETY: The type invariants guarantee that `Key` is always reference counted, with
+// `key_get()` and `key_put()`.
+unsafe impl AlwaysRefCounted for Key {
+    fn inc_ref(&self) {
+        // SAFETY: The existence of a shared reference guarantees that the usage count is
+        // non-zero.
+        unsafe { bindings::key_get(self.as_raw()) };
+    }
+
+    unsafe fn dec_ref(obj: NonNull<Self>) {
+        // SAFETY: The safety requirements guarantee that the usage count is non-zero and that
+        // the caller owns the reference it releases here.
+        unsafe { bindings::key_put(obj.cast().as_ptr()) };
+    }
+}
+
+impl Key {
+    /// Looks up a key of the type `ktype` by its description in the keyrings of the calling
+    /// task (`request_key()`, without an upcall to user space): its thread, process and session
+    /// keyrings, then its user's, as `keyctl search` does. A key the task has no `search`
+    /// permission for, or that is revoked or expired, is not found.
+    ///
+    /// # Errors
+    ///
+    /// [`ENOKEY`] if there is no such key, [`EACCES`] if the only match is one the task may not
+    /// search, [`EKEYREVOKED`] or [`EKEYEXPIRED`] if it is revoked or expired.
+    ///
+    /// # Safety
+    ///
+    /// `ktype` must be a registered key type.
+    pub unsafe fn request(
+        ktype: *mut bindings::key_type,
+        description: &CStr,
+    ) -> Result<ARef<Self>> {
+        // SAFETY: `ktype` is registered by the safety requirements and `description` is
+        // NUL-terminated; without callout information nothing is constructed.
+        let key = from_err_ptr(unsafe {
+            bindings::request_key_tag(
+                ktype,
+                description.as_char_ptr(),
+                core::ptr::null_mut(),
+                core::ptr::null(),
+            )
+        })?;
+        let key = NonNull::new(key).ok_or(ENOKEY)?;
+        // SAFETY: `request_key_tag()` returned a key with a reference the caller owns.
+        Ok(unsafe { ARef::from_raw(key.cast()) })
+    }
+
+    /// Returns the underlying `struct key`.
+    pub fn as_raw(&self) -> *mut bindings::key {
+        self.0.get()
+    }
+
+    /// Returns the key's serial number, the id `keyctl` names it by.
+    pub fn serial(&self) -> i32 {
+        // SAFETY: `self` is a valid key by the type invariants; its serial never changes.
+        unsafe { (*self.as_raw()).serial }
+    }
+
+    /// Returns whether the key is of the type `ktype`.
+    pub fn is_type(&self, ktype: *const bindings::key_type) -> bool {
+        // SAFETY: `self` is a valid key by the type invariants; its type never changes.
+        core::ptr::eq(
+            unsafe { (*self.as_raw()).__bindgen_anon_3.__bindgen_anon_1.type_ },
+            ktype,
+        )
+    }
+}
 
 /// A key type: `Self` is the payload of a key of the type.
 ///
