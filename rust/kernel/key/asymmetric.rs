@@ -11,6 +11,10 @@
 //! signatures and keyring restrictions such as `restrict_link_by_signature` call). See
 //! `Documentation/crypto/asymmetric-keys.rst`.
 //!
+//! In-kernel users look an asymmetric key up by its description with [`request`], sign with it
+//! with [`sign`], as `keyctl pkey_sign` does, and verify signatures with [`verify`]; a driver
+//! reaches the payload of a key of its own subtype with [`SubtypeOps::payload`].
+//!
 //! C headers: [`include/keys/asymmetric-parser.h`](srctree/include/keys/asymmetric-parser.h),
 //! [`include/keys/asymmetric-subtype.h`](srctree/include/keys/asymmetric-subtype.h),
 //! [`include/crypto/public_key.h`](srctree/include/crypto/public_key.h),
@@ -23,9 +27,11 @@ use crate::{
         from_result,
         to_result, //
     },
+    key::Key,
     prelude::*,
     seq_file::SeqFile,
     str::CString,
+    sync::aref::ARef,
     types::Opaque,
     ThisModule,
 };
@@ -276,6 +282,129 @@ impl<T: Subtype> SubtypeOps<T> {
             _t: PhantomData,
         }
     }
+
+    /// Returns the payload of `key` if it is an asymmetric key of this subtype, `None` otherwise.
+    ///
+    /// The payload lives as long as the key: an asymmetric key can't be updated, revoking it
+    /// leaves its payload, the type `asymmetric` is built in and the key holds the module of its
+    /// subtype.
+    pub fn payload<'a>(&self, key: &'a Key) -> Option<&'a T> {
+        if !key.is_type(key_type()) {
+            return None;
+        }
+        // SAFETY: `key` is a valid key, of the type `asymmetric`, whose payload is set when it
+        // is instantiated and never changes afterwards.
+        let data = unsafe { (*key.as_raw()).__bindgen_anon_4.payload.data };
+        let subtype = data[bindings::asymmetric_payload_bits_asym_subtype as usize];
+        if !core::ptr::eq(subtype.cast_const(), self.raw.get().cast_const().cast()) {
+            return None;
+        }
+        // SAFETY: By the type invariants of `Registration`, the payload of a key of this subtype
+        // is a `KBox<T>`, dropped only when the key is destroyed, after its last reference.
+        unsafe {
+            data[bindings::asymmetric_payload_bits_asym_crypto as usize]
+                .cast::<T>()
+                .as_ref()
+        }
+    }
+}
+
+/// Returns the key type `asymmetric`.
+fn key_type() -> *mut bindings::key_type {
+    &raw mut bindings::key_type_asymmetric
+}
+
+/// Looks up the asymmetric key described by `description` in the keyrings of the calling task,
+/// as [`Key::request`] does.
+///
+/// # Errors
+///
+/// As for [`Key::request`]: [`ENOKEY`], [`EACCES`], [`EKEYREVOKED`] or [`EKEYEXPIRED`].
+///
+/// # Examples
+///
+/// ```
+/// use kernel::{key::asymmetric, prelude::*};
+///
+/// assert_eq!(asymmetric::request(c"rust-doctest-no-such-key").err(), Some(ENOKEY));
+/// ```
+pub fn request(description: &CStr) -> Result<ARef<Key>> {
+    // SAFETY: The type `asymmetric` is built in, so it is registered for good.
+    unsafe { Key::request(key_type(), description) }
+}
+
+/// Signs `digest`, a digest of `hash_algo` (`"sha256"`, ...), with the private key of `key` in
+/// the encoding `encoding` (`"pkcs1"`, ...), into `sig`, as `keyctl pkey_sign` does (the type's
+/// `asym_eds_op`), and returns the length of the signature.
+///
+/// # Errors
+///
+/// [`EINVAL`] for a key that is not asymmetric or a digest longer than the key signs, otherwise
+/// the subtype's: [`EOPNOTSUPP`] for an encoding or digest it does not serve, for instance.
+pub fn sign(
+    key: &Key,
+    encoding: &CStr,
+    hash_algo: &CStr,
+    digest: &[u8],
+    sig: &mut [u8],
+) -> Result<usize> {
+    if !key.is_type(key_type()) {
+        return Err(EINVAL);
+    }
+    let mut params: bindings::kernel_pkey_params = pin_init::zeroed();
+    params.key = key.as_raw();
+    params.encoding = encoding.as_char_ptr();
+    params.hash_algo = hash_algo.as_char_ptr();
+    params.set_op(bindings::kernel_pkey_operation_kernel_pkey_sign);
+    // As keyctl does, the query bounds the sizes.
+    let mut info: bindings::kernel_pkey_query = pin_init::zeroed();
+    // SAFETY: `params` names a valid key and NUL-terminated strings, and `info` is writable.
+    to_result(unsafe { bindings::query_asymmetric_key(&params, &mut info) })?;
+    params.in_len = u32::try_from(digest.len()).map_err(|_| EINVAL)?;
+    if params.in_len > info.max_data_size.into() {
+        return Err(EINVAL);
+    }
+    params.__bindgen_anon_1.out_len = u32::try_from(sig.len())
+        .unwrap_or(u32::MAX)
+        .min(info.max_sig_size.into());
+    // SAFETY: `key_type()` is a valid key type, never written.
+    let eds_op = unsafe { (*key_type()).asym_eds_op }.ok_or(EOPNOTSUPP)?;
+    // SAFETY: `params` is valid as above, with `in_len` readable bytes at `digest` and `out_len`
+    // writable bytes at `sig`, which nothing else accesses during the call.
+    let ret = unsafe { eds_op(&mut params, digest.as_ptr().cast(), sig.as_mut_ptr().cast()) };
+    to_result(ret)?;
+    // CAST: `ret` is not negative, and at most `out_len`.
+    Ok(ret as usize)
+}
+
+/// Verifies with the public part of `key` (`verify_signature()`) that `signature`, made with
+/// the public-key algorithm `pkey_algo` (`"rsa"`, ...) in the encoding `encoding`, signs
+/// `digest`, a digest of `hash_algo`.
+///
+/// # Errors
+///
+/// [`EKEYREJECTED`] for a signature that does not verify, [`EINVAL`] for a key that is not
+/// asymmetric, otherwise the subtype's: [`EOPNOTSUPP`] or [`ENOPKG`] for an algorithm it does
+/// not serve, for instance.
+pub fn verify(
+    key: &Key,
+    pkey_algo: &CStr,
+    encoding: &CStr,
+    hash_algo: &CStr,
+    signature: &[u8],
+    digest: &[u8],
+) -> Result {
+    let mut sig: bindings::public_key_signature = pin_init::zeroed();
+    sig.s = signature.as_ptr().cast_mut();
+    sig.s_size = u32::try_from(signature.len()).map_err(|_| EINVAL)?;
+    sig.m = digest.as_ptr().cast_mut();
+    sig.m_size = u32::try_from(digest.len()).map_err(|_| EINVAL)?;
+    sig.pkey_algo = pkey_algo.as_char_ptr();
+    sig.hash_algo = hash_algo.as_char_ptr();
+    sig.encoding = encoding.as_char_ptr();
+    // SAFETY: `key` is a valid key and `sig` a valid signature whose buffers and strings stay
+    // valid during the call; `verify_signature()` only reads them and frees nothing of `sig`.
+    to_result(unsafe { bindings::verify_signature(key.as_raw(), &sig) })
 }
 
 /// A key a [`Parser`] made of the data given to `add_key()`.
