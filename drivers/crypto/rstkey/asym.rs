@@ -13,12 +13,17 @@
 //! request.
 //!
 //! Encryption and signature verification use the public key with the kernel's generic RSA.
+//!
+//! The key is named, as an X.509 certificate of the same public key is, by its key identifier:
+//! the SHA-1 digest of the DER `RSAPublicKey` (RFC 5280, section 4.2.1.2, method 1). So
+//! `keyctl search <keyring> asymmetric id:<identifier>` finds it, and a keyring restricted with
+//! `key_or_keyring:<key>` accepts the certificates the key signed, which name their signer so.
 
 use kernel::{
     crypto::{
         akcipher::AkcipherTfm,
         rsa,
-        sha256,
+        sha1,
         sig::SigTfm, //
     },
     key::asymmetric::{
@@ -283,9 +288,9 @@ impl asymmetric::Parser for RsaBlobParser {
                 .create_rsa_session(RsaKeyType::Private, hash, &payload._key)?;
             payload.sessions.push(id, GFP_KERNEL)?;
         }
-        // The key is named by the SHA-256 digest of its public key.
+        // The key identifier of X.509, see the module's documentation.
         let mut id = KVec::new();
-        id.extend_from_slice(&sha256::digest(public), GFP_KERNEL)?;
+        id.extend_from_slice(&sha1::digest(public), GFP_KERNEL)?;
         let quota_len = public.len() + size_of::<RestrictedRsa>();
         Ok(Parsed {
             key: payload,
