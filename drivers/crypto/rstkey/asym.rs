@@ -18,6 +18,10 @@
 //! the SHA-1 digest of the DER `RSAPublicKey` (RFC 5280, section 4.2.1.2, method 1). So
 //! `keyctl search <keyring> asymmetric id:<identifier>` finds it, and a keyring restricted with
 //! `key_or_keyring:<key>` accepts the certificates the key signed, which name their signer so.
+//!
+//! In-kernel users that hold a digest in restricted memory, which the keyring's interfaces can't
+//! take, sign it with [`RestrictedRsa::sign_restricted`] on the key's payload
+//! ([`RestrictedRsa::of`]).
 
 use kernel::{
     crypto::{
@@ -26,15 +30,18 @@ use kernel::{
         sha1,
         sig::SigTfm, //
     },
-    key::asymmetric::{
-        self,
-        supports,
-        Op,
-        Params,
-        Parsed,
-        Query,
-        Signature,
-        SubtypeOps, //
+    key::{
+        asymmetric::{
+            self,
+            supports,
+            Op,
+            Params,
+            Parsed,
+            Query,
+            Signature,
+            SubtypeOps, //
+        },
+        Key,
     },
     prelude::*,
     seq_file::SeqFile,
@@ -50,6 +57,7 @@ use crate::{
     algs::pick,
     engine::{
         Engine,
+        Restricted,
         RsaHash,
         RsaKeyType,
         Segment,
@@ -62,6 +70,7 @@ use crate::{
         KeyPurpose,
         RestrictedKey, //
     },
+    rsassa::SignInput,
 };
 
 /// The digests the subtype signs, each with a session of its own, and their names.
@@ -105,9 +114,61 @@ impl Drop for RestrictedRsa {
 }
 
 impl RestrictedRsa {
+    /// Returns the payload of `key` if it is a key of the subtype `rstkey`.
+    #[cfg_attr(
+        not(CONFIG_CRYPTO_DEV_RSTKEY_TEST),
+        expect(
+            dead_code,
+            reason = "only the test interface hands in restricted digests so far"
+        )
+    )]
+    pub(crate) fn of(key: &Key) -> Option<&Self> {
+        SUBTYPE.payload(key)
+    }
+
+    /// Returns the engine of the device that signs with the key.
+    #[cfg_attr(
+        not(CONFIG_CRYPTO_DEV_RSTKEY_TEST),
+        expect(
+            dead_code,
+            reason = "only the test interface hands in restricted digests so far"
+        )
+    )]
+    pub(crate) fn engine(&self) -> &Arc<dyn Engine> {
+        &self.engine
+    }
+
     /// Returns the size of the modulus, and of a signature, in bytes.
     fn bytes(&self) -> usize {
         self.bits.div_ceil(8)
+    }
+
+    /// Signs `digest`, a digest of the hash named `hash` (`"sha256"`, ...), which the device
+    /// reads from restricted memory, with RSASSA-PKCS1-v1_5, and returns the signature: one data
+    /// request, without a control request. Neither the digest nor the key is copied or mapped for
+    /// the CPU ([`crate::rsassa`]).
+    ///
+    /// # Errors
+    ///
+    /// [`EOPNOTSUPP`] for a key without the sign usage or a digest the subtype does not sign,
+    /// [`EINVAL`] for a digest of the wrong length, [`EPERM`] if the TEE does not let the device
+    /// read the buffer, otherwise as for [`Engine::rsa_sign`].
+    #[cfg_attr(
+        not(CONFIG_CRYPTO_DEV_RSTKEY_TEST),
+        expect(
+            dead_code,
+            reason = "only the test interface hands in restricted digests so far"
+        )
+    )]
+    pub(crate) fn sign_restricted(&self, hash: &CStr, digest: Restricted<'_>) -> Result<KVec<u8>> {
+        if self.usage & usage::RSA_SIGN == 0 {
+            return Err(EOPNOTSUPP);
+        }
+        let (hash, id) = self.session(Some(hash))?;
+        let k = self.bytes();
+        let padding = self.engine.features().rsa.ok_or(EOPNOTSUPP)?;
+        let input = SignInput::new(padding, hash, k, digest)?;
+        input.with_segments(|segments| self.engine.rsa_sign(id, hash, segments, k))
     }
 
     /// Returns the digest named `name` and the session that signs with it.
