@@ -9,8 +9,8 @@
 //!
 //! - per device, in `rstkey/<device>/`: [`selftest`], [`crypto`], [`rsassa`] and
 //!   `queue_limit` ([`QueueLimit`]);
-//! - for the module, in `rstkey/`: [`bench`], [`load`] and `engines`, the number of engines the
-//!   algorithms can pick.
+//! - for the module, in `rstkey/`: [`bench`], [`load`], [`keyring`] and `engines`, the number
+//!   of engines the algorithms can pick.
 
 use kernel::{
     debugfs,
@@ -28,6 +28,8 @@ use crate::{
 pub(crate) mod bench;
 pub(crate) mod cmd;
 pub(crate) mod crypto;
+#[cfg(CONFIG_ASYMMETRIC_KEY_TYPE = "y")]
+pub(crate) mod keyring;
 pub(crate) mod load;
 pub(crate) mod rsassa;
 pub(crate) mod selftest;
@@ -86,6 +88,9 @@ pub(crate) struct ModuleFiles {
     _load: Pin<KBox<debugfs::File<load::Load>>>,
     /// `engines`.
     _engines: Pin<KBox<debugfs::File<Engines>>>,
+    /// `keyring`.
+    #[cfg(CONFIG_ASYMMETRIC_KEY_TYPE = "y")]
+    _keyring: Pin<KBox<debugfs::File<keyring::KeyringTest>>>,
 }
 
 impl ModuleFiles {
@@ -99,6 +104,11 @@ impl ModuleFiles {
             _load: KBox::pin_init(root.read_write_file(c"load", load::Load::new()), GFP_KERNEL)?,
             _engines: KBox::pin_init(
                 root.read_only_file(c"engines", Ok::<_, Error>(Engines)),
+                GFP_KERNEL,
+            )?,
+            #[cfg(CONFIG_ASYMMETRIC_KEY_TYPE = "y")]
+            _keyring: KBox::pin_init(
+                root.read_write_file(c"keyring", keyring::KeyringTest::new()),
                 GFP_KERNEL,
             )?,
         })
