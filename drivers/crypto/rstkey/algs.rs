@@ -3,11 +3,14 @@
 //! The crypto API algorithms rstkey registers, and the engines that serve them.
 //!
 //! The algorithms know engines only through the [`Engine`] trait: the list below holds
-//! `Arc<dyn Engine>`, and a transformation picks, when it is allocated, the first engine whose
-//! [`Features`](crate::engine::Features) serve it. An algorithm is registered when the first
-//! engine that can serve it is added, and stays registered until the module is unloaded (which
-//! the crypto API prevents while a transformation of it exists): a transformation whose engine's
-//! device is gone fails with [`ENODEV`].
+//! `Arc<dyn Engine>`, and a transformation picks the first engine whose
+//! [`Features`](crate::engine::Features) serve it, when it is allocated (ciphers) or when its key
+//! is set (RSA). An algorithm is registered when the first engine that can serve it is added,
+//! and stays registered until the module is unloaded (which the crypto API prevents while a
+//! transformation of it exists): a transformation whose engine's device is gone fails with
+//! [`ENODEV`]. Without an engine, the RSA algorithms still take public keys, for the kernel's
+//! generic RSA: the kernel verifies module signatures and certificates with the highest-priority
+//! `pkcs1(rsa,<hash>)`, which must not fail because a device went ([`rsa::RsaKey::Software`]).
 //!
 //! One file per crypto API type, as the C drivers do:
 //!

@@ -6,7 +6,8 @@ use kernel::{
     crypto::{
         akcipher::{
             AkcipherAlgorithm,
-            AkcipherRequest, //
+            AkcipherRequest,
+            AkcipherTfm, //
         },
         alg_flags,
         memzero_explicit, //
@@ -15,7 +16,10 @@ use kernel::{
 };
 
 use super::{
-    rsa::RsaCtx,
+    rsa::{
+        RsaCtx,
+        RsaKey, //
+    },
     PRIORITY, //
 };
 use crate::engine::{
@@ -38,7 +42,7 @@ impl AkcipherAlgorithm for Pkcs1PadRsa {
 
     fn init() -> Result<RsaCtx> {
         // The device creates RSA sessions for a hash only; encryption does not use it.
-        RsaCtx::new(RsaHash::Sha256)
+        Ok(RsaCtx::new(RsaHash::Sha256))
     }
 
     fn set_pub_key(ctx: &mut RsaCtx, key: &[u8]) -> Result {
@@ -50,8 +54,7 @@ impl AkcipherAlgorithm for Pkcs1PadRsa {
     }
 
     fn max_size(ctx: &RsaCtx) -> u32 {
-        ctx.key
-            .as_ref()
+        ctx.key()
             .map_or(0, |k| u32::try_from(k.bytes()).unwrap_or(0))
     }
 
@@ -63,21 +66,37 @@ impl AkcipherAlgorithm for Pkcs1PadRsa {
         }
         let mut plain = KVec::from_elem(0u8, req.src_len(), GFP_KERNEL)?;
         req.copy_from_src(&mut plain)?;
-        let cipher = ctx.engine.rsa_encrypt(key.session, &plain, k);
+        let cipher = match key {
+            RsaKey::Restricted {
+                engine, session, ..
+            } => engine.rsa_encrypt(*session, &plain, k),
+            RsaKey::Software { public, .. } => software_encrypt(public, &plain, k),
+        };
         memzero_explicit(&mut plain);
         req.set_output(&cipher?)
     }
 
     fn decrypt(ctx: &RsaCtx, req: &mut AkcipherRequest<'_>) -> Result {
         let key = ctx.key()?;
-        if key.keytype != RsaKeyType::Private || req.src_len() != key.bytes() {
+        let (engine, session) = key.private()?;
+        if req.src_len() != key.bytes() {
             return Err(EINVAL);
         }
         let mut cipher = KVec::from_elem(0u8, req.src_len(), GFP_KERNEL)?;
         req.copy_from_src(&mut cipher)?;
-        let mut plain = ctx.engine.rsa_decrypt(key.session, &cipher)?;
+        let mut plain = engine.rsa_decrypt(session, &cipher)?;
         let ret = req.set_output(&plain);
         memzero_explicit(&mut plain);
         ret
     }
+}
+
+/// Encrypts `plain` with the DER `RSAPublicKey` `public`, of `k` bytes, with the kernel's
+/// generic RSAES-PKCS1-v1_5 ([`RsaKey::Software`]).
+fn software_encrypt(public: &[u8], plain: &[u8], k: usize) -> Result<KVec<u8>> {
+    let mut tfm = AkcipherTfm::new(c"pkcs1pad(rsa-generic)")?;
+    tfm.set_pub_key(public)?;
+    let mut cipher = KVec::from_elem(0u8, k, GFP_KERNEL)?;
+    tfm.encrypt(plain, &mut cipher)?;
+    Ok(cipher)
 }

@@ -36,64 +36,128 @@ pub(crate) fn rsa_key_bits(key: &[u8], keytype: RsaKeyType) -> Result<usize> {
     rsa::modulus_bits(key, keytype)
 }
 
-/// The key of an RSA transformation: in restricted memory, with a session on the engine.
-pub(crate) struct RsaKey {
-    _key: RestrictedKey,
-    /// The session with the key.
-    pub(crate) session: SessionId,
-    /// The size of the modulus in bits.
-    pub(crate) bits: usize,
-    /// Whether the key is private or public.
-    pub(crate) keytype: RsaKeyType,
+/// The key of an RSA transformation.
+pub(crate) enum RsaKey {
+    /// In restricted memory, with a session on an engine.
+    Restricted {
+        /// The engine that has the session.
+        engine: Arc<dyn Engine>,
+        /// The key, DER, in restricted memory.
+        _key: RestrictedKey,
+        /// The session with the key.
+        session: SessionId,
+        /// The size of the modulus in bits.
+        bits: usize,
+        /// Whether the key is private or public.
+        keytype: RsaKeyType,
+    },
+    /// A public key set while no engine offered RSA, used with the kernel's generic RSA.
+    ///
+    /// The kernel verifies module signatures and X.509 certificates with the highest-priority
+    /// implementation, rstkey's once it has registered: without a device, the public-key
+    /// operations must still work. A private key is never used so: it stays out of normal-world
+    /// memory, and [`RsaCtx::set_key`] fails with [`ENODEV`].
+    Software {
+        /// The key, DER `RSAPublicKey`.
+        public: KVec<u8>,
+        /// The size of the modulus in bits.
+        bits: usize,
+    },
 }
 
 impl RsaKey {
+    /// Returns the size of the modulus in bits.
+    pub(crate) fn bits(&self) -> usize {
+        match self {
+            Self::Restricted { bits, .. } | Self::Software { bits, .. } => *bits,
+        }
+    }
+
     /// Returns the size of the modulus, and of a signature, in bytes.
     pub(crate) fn bytes(&self) -> usize {
-        self.bits.div_ceil(8)
+        self.bits().div_ceil(8)
+    }
+
+    /// Returns the engine and the session of a private key, for signing and decrypting.
+    ///
+    /// # Errors
+    ///
+    /// [`EINVAL`] for a public key.
+    pub(crate) fn private(&self) -> Result<(&Arc<dyn Engine>, SessionId)> {
+        match self {
+            Self::Restricted {
+                engine,
+                session,
+                keytype: RsaKeyType::Private,
+                ..
+            } => Ok((engine, *session)),
+            _ => Err(EINVAL),
+        }
+    }
+}
+
+impl Drop for RsaKey {
+    fn drop(&mut self) {
+        if let Self::Restricted {
+            engine, session, ..
+        } = self
+        {
+            // An error only means the device is gone or forgot the session.
+            let _ = engine.destroy_rsa_session(*session);
+        }
     }
 }
 
 /// The context of an RSA transformation: `pkcs1-rsa-<hash>-rstkey` or `pkcs1pad-rsa-rstkey`.
 pub(crate) struct RsaCtx {
-    /// The engine the transformation runs on.
-    pub(crate) engine: Arc<dyn Engine>,
     /// The key, once set.
-    pub(crate) key: Option<RsaKey>,
+    key: Option<RsaKey>,
     /// The hash the sessions are created for (the device needs one even to encrypt).
     hash: RsaHash,
 }
 
 impl RsaCtx {
-    /// Creates the context of a transformation, on an engine that offers RSA, for sessions of
-    /// `hash`.
-    pub(crate) fn new(hash: RsaHash) -> Result<Self> {
-        Ok(Self {
-            engine: pick(Service::RsaPkcs1)?,
-            key: None,
-            hash,
-        })
+    /// Creates the context of a transformation for sessions of `hash`. The engine is picked
+    /// when a key is set.
+    pub(crate) fn new(hash: RsaHash) -> Self {
+        Self { key: None, hash }
     }
 
-    /// Places `key` in restricted memory and creates a session with it, replacing the old key.
+    /// Places `key` in restricted memory and creates a session with it on an engine that offers
+    /// RSA, replacing the old key; without such an engine, a public key is kept for the generic
+    /// RSA ([`RsaKey::Software`]).
+    ///
+    /// # Errors
+    ///
+    /// [`EINVAL`] or [`EBADMSG`] for a key that does not parse or whose modulus is not 1024 to
+    /// 4096 bits long, [`ENODEV`] for a private key while no engine offers RSA, otherwise the
+    /// error of placing it in restricted memory or of the session.
     pub(crate) fn set_key(&mut self, key: &[u8], keytype: RsaKeyType) -> Result {
         let bits = rsa_key_bits(key, keytype)?;
         if !(RSA_MIN_BITS..=RSA_MAX_BITS).contains(&bits) {
             return Err(EINVAL);
         }
-        let restricted = self.engine.import_key(key)?;
-        let session = self
-            .engine
-            .create_rsa_session(keytype, self.hash, &restricted)?;
-        let old = self.key.replace(RsaKey {
-            _key: restricted,
-            session,
-            bits,
-            keytype,
-        });
-        if let Some(old) = old {
-            let _ = self.engine.destroy_rsa_session(old.session);
-        }
+        let new = match pick(Service::RsaPkcs1) {
+            Ok(engine) => {
+                let restricted = engine.import_key(key)?;
+                let session = engine.create_rsa_session(keytype, self.hash, &restricted)?;
+                RsaKey::Restricted {
+                    engine,
+                    _key: restricted,
+                    session,
+                    bits,
+                    keytype,
+                }
+            }
+            Err(e) if e == ENODEV && keytype == RsaKeyType::Public => {
+                let mut public = KVec::new();
+                public.extend_from_slice(key, GFP_KERNEL)?;
+                RsaKey::Software { public, bits }
+            }
+            Err(e) => return Err(e),
+        };
+        // Dropping the old key destroys its session.
+        self.key = Some(new);
         Ok(())
     }
 
@@ -106,14 +170,6 @@ impl RsaCtx {
     pub(crate) fn bits(&self) -> u32 {
         self.key
             .as_ref()
-            .map_or(0, |k| u32::try_from(k.bits).unwrap_or(0))
-    }
-}
-
-impl Drop for RsaCtx {
-    fn drop(&mut self) {
-        if let Some(key) = self.key.take() {
-            let _ = self.engine.destroy_rsa_session(key.session);
-        }
+            .map_or(0, |k| u32::try_from(k.bits()).unwrap_or(0))
     }
 }

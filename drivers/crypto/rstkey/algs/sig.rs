@@ -6,13 +6,19 @@ use core::marker::PhantomData;
 use kernel::{
     crypto::{
         alg_flags,
-        sig::SigAlgorithm, //
+        sig::{
+            SigAlgorithm,
+            SigTfm, //
+        },
     },
     prelude::*,
 };
 
 use super::{
-    rsa::RsaCtx,
+    rsa::{
+        RsaCtx,
+        RsaKey, //
+    },
     PRIORITY, //
 };
 use crate::engine::{
@@ -29,6 +35,9 @@ pub(crate) trait SigHash: Send + Sync + 'static {
     const NAME: &'static CStr;
     /// The driver's name, `pkcs1-rsa-<hash>-rstkey`.
     const DRIVER_NAME: &'static CStr;
+    /// The generic software implementation, `pkcs1(rsa-generic,<hash>)`, which verifies with a
+    /// public key set while no engine offers RSA ([`RsaKey::Software`]).
+    const GENERIC: &'static CStr;
 }
 
 /// SHA-1.
@@ -38,6 +47,7 @@ impl SigHash for Sha1 {
     const HASH: RsaHash = RsaHash::Sha1;
     const NAME: &'static CStr = c"pkcs1(rsa,sha1)";
     const DRIVER_NAME: &'static CStr = c"pkcs1-rsa-sha1-rstkey";
+    const GENERIC: &'static CStr = c"pkcs1(rsa-generic,sha1)";
 }
 
 /// SHA-256.
@@ -47,6 +57,7 @@ impl SigHash for Sha256 {
     const HASH: RsaHash = RsaHash::Sha256;
     const NAME: &'static CStr = c"pkcs1(rsa,sha256)";
     const DRIVER_NAME: &'static CStr = c"pkcs1-rsa-sha256-rstkey";
+    const GENERIC: &'static CStr = c"pkcs1(rsa-generic,sha256)";
 }
 
 /// SHA-512.
@@ -56,6 +67,7 @@ impl SigHash for Sha512 {
     const HASH: RsaHash = RsaHash::Sha512;
     const NAME: &'static CStr = c"pkcs1(rsa,sha512)";
     const DRIVER_NAME: &'static CStr = c"pkcs1-rsa-sha512-rstkey";
+    const GENERIC: &'static CStr = c"pkcs1(rsa-generic,sha512)";
 }
 
 /// RSASSA-PKCS1-v1_5 with the hash `H` on the accelerator, with the key in restricted memory.
@@ -71,7 +83,7 @@ impl<H: SigHash> SigAlgorithm for RsaPkcs1<H> {
     type Context = RsaCtx;
 
     fn init() -> Result<RsaCtx> {
-        RsaCtx::new(H::HASH)
+        Ok(RsaCtx::new(H::HASH))
     }
 
     fn set_pub_key(ctx: &mut RsaCtx, key: &[u8]) -> Result {
@@ -88,17 +100,13 @@ impl<H: SigHash> SigAlgorithm for RsaPkcs1<H> {
 
     fn sign(ctx: &RsaCtx, digest: &[u8], sig: &mut [u8]) -> Result<usize> {
         let key = ctx.key()?;
-        if key.keytype != RsaKeyType::Private {
-            return Err(EINVAL);
-        }
+        let (engine, session) = key.private()?;
         let k = key.bytes();
         if digest.len() != H::HASH.digest_size() {
             return Err(EINVAL);
         }
         let out = sig.get_mut(..k).ok_or(EOVERFLOW)?;
-        let signature = ctx
-            .engine
-            .rsa_sign(key.session, H::HASH, &[Segment::Kernel(digest)], k)?;
+        let signature = engine.rsa_sign(session, H::HASH, &[Segment::Kernel(digest)], k)?;
         out.copy_from_slice(&signature);
         Ok(k)
     }
@@ -108,11 +116,20 @@ impl<H: SigHash> SigAlgorithm for RsaPkcs1<H> {
         if sig.len() != key.bytes() || digest.len() != H::HASH.digest_size() {
             return Err(EINVAL);
         }
-        ctx.engine.rsa_verify(
-            key.session,
-            H::HASH,
-            &[Segment::Kernel(sig)],
-            &[Segment::Kernel(digest)],
-        )
+        match key {
+            RsaKey::Restricted {
+                engine, session, ..
+            } => engine.rsa_verify(
+                *session,
+                H::HASH,
+                &[Segment::Kernel(sig)],
+                &[Segment::Kernel(digest)],
+            ),
+            RsaKey::Software { public, .. } => {
+                let mut tfm = SigTfm::new(H::GENERIC)?;
+                tfm.set_pubkey(public)?;
+                tfm.verify(sig, digest)
+            }
+        }
     }
 }
