@@ -7,7 +7,12 @@
 //! `rstkey/bench` (`drivers/crypto/rstkey/bench.rs`): `cbc(aes)` with a 128-bit key at 16 B,
 //! 256 B, 4 KiB and 64 KiB with 1 and 8 requests in flight (submitted together, then waited for,
 //! as tcrypt's `mode=600 num_mb=N` does), RSA-2048 PKCS#1 v1.5 signatures (SHA-256) and
-//! private-key decryptions, each in one kernel thread, and dm-crypt's sequential write and read
+//! private-key decryptions, each in one kernel thread, RSA-2048 and 4096 signatures through the
+//! keyring in the kernel, as `keyctl pkey_sign` makes them (`rsaN-pkey-sign`: rstkey with a
+//! restricted key of the subtype `rstkey`, `rsaN-pkey-sign-pkcs8`: rstkey with a PKCS#8 key of the
+//! kernel's `public_key` subtype; C and generic: the PKCS#8 key while rstkey, reloaded, has no
+//! algorithm, with the device on the C driver, then unbound), and dm-crypt's sequential write
+//! and read
 //! throughput (`dmcrypt-write`, `dmcrypt-read`: `dd` with `O_DIRECT` in 4 KiB and 64 KiB blocks
 //! through a mapping over a RAM disk; rstkey's `cbc(paes)` keyed by a blob, the generic
 //! `cbc(aes)` with the clear key; dm-crypt refuses the C driver). It measures rstkey and the generic
@@ -479,8 +484,8 @@ pub fn main(args: &[String]) -> Result<u8> {
          highest ratio within a round; dmcrypt rows: one request is one dd block; host CPU time \
          of QEMU per request: its vCPU threads, and its main thread, which runs the device)"
     );
-    // The C driver's raw rsa fails its self-test on this device; that and any other kernel log
-    // problem is shown, not fatal: this is a benchmark.
+    // A kernel log problem (a self-test the C driver fails, say) is shown, not fatal: this is a
+    // benchmark.
     let mut notes: Vec<&str> = out
         .problems
         .iter()

@@ -16,9 +16,16 @@
 //!   transformation, one signature after the other.
 //! - `decrypt <DRIVER> <RSAPrivateKey> <MSECS>`: decrypts, with an `akcipher` transformation, a
 //!   message the same transformation encrypted first.
+//! - `pkey_sign <DESCRIPTION> <MSECS>`: signs a SHA-256 digest with the asymmetric key described
+//!   by `DESCRIPTION` in the writer's keyrings, through the key type as `keyctl pkey_sign` does
+//!   in the kernel (the key is looked up once), one signature after the other: with a key of the
+//!   subtype `rstkey`, the device signs with the restricted key it holds; with a PKCS#8 key, the
+//!   kernel's `public_key` subtype allocates a `pkcs1(rsa,sha256)` transformation and sets the
+//!   key for each signature.
 //!
 //! Reading returns `bench: ok ops=<N> bytes=<N> ns=<N>` (bytes: 0 for RSA) or
-//! `bench: error <errno> at <step>`, the step being `parse`, `alloc`, `setkey` or `run`.
+//! `bench: error <errno> at <step>`, the step being `parse`, `alloc`, `setkey`, `lookup` or
+//! `run`.
 
 use kernel::{
     crypto::{
@@ -42,6 +49,9 @@ use kernel::{
     },
     uaccess::UserSliceReader,
 };
+
+#[cfg(CONFIG_ASYMMETRIC_KEY_TYPE = "y")]
+use kernel::key::asymmetric;
 
 use super::cmd::{
     at,
@@ -148,6 +158,17 @@ fn run(words: &[&[u8]]) -> core::result::Result<Measured, Failed> {
                     return Err(EBADMSG);
                 }
                 Ok(0)
+            })
+            .map_err(at("run"))
+        }
+        #[cfg(CONFIG_ASYMMETRIC_KEY_TYPE = "y")]
+        [b"pkey_sign", description, msecs] => {
+            let description = c_string(description).map_err(&parse)?;
+            let msecs = parse_number::<u64>(msecs).map_err(&parse)?;
+            let key = asymmetric::request(&description).map_err(at("lookup"))?;
+            let mut sig = KVec::from_elem(0u8, 512, GFP_KERNEL).map_err(|e| parse(e.into()))?;
+            measure(msecs, || {
+                asymmetric::sign(&key, c"pkcs1", c"sha256", &DIGEST, &mut sig).map(|_| 0)
             })
             .map_err(at("run"))
         }
