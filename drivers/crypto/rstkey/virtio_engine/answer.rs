@@ -70,18 +70,31 @@ impl Answer {
         Ok(())
     }
 
-    /// Returns the destination if the device wrote exactly all `len` bytes of it and the status
-    /// byte.
+    /// Returns the destination as a big-endian integer of `len` bytes, for the result of an RSA
+    /// operation (a signature, a ciphertext), which is an integer modulo `n`.
+    ///
+    /// The device may write the integer without its leading zero bytes: QEMU 7.2's nettle
+    /// backend does, for the results below `2^(8 * (len - 1))` (one in 256 to one in 128, as the
+    /// modulus's first byte is). That is the same integer, so the bytes it wrote are moved to the
+    /// end of the destination, after zeros.
     ///
     /// # Errors
     ///
-    /// [`EIO`] otherwise: a short output, or more than the request had room for.
-    pub(super) fn whole_output(self, len: usize) -> Result<KVec<u8>> {
-        let written = usize::try_from(self.len).map_err(|_| EIO)?;
-        if Some(written) != len.checked_add(1) || self.dst.len() != len {
+    /// [`EIO`] if the device wrote no byte of output or more than `len` bytes, or the destination
+    /// is not `len` bytes long.
+    pub(super) fn integer_output(self, len: usize) -> Result<KVec<u8>> {
+        let written = usize::try_from(self.len.checked_sub(1).ok_or(EIO)?).map_err(|_| EIO)?;
+        let mut out = self.dst;
+        if written == 0 || written > len || out.len() != len {
             return Err(EIO);
         }
-        Ok(self.dst)
+        let pad = len - written;
+        if pad > 0 {
+            // Both ranges are within `out`: `pad + written == len == out.len()`.
+            out.copy_within(..written, pad);
+            out.get_mut(..pad).ok_or(EIO)?.fill(0);
+        }
+        Ok(out)
     }
 
     /// Returns the part of the destination the device wrote before the status byte, for an
@@ -175,32 +188,35 @@ mod tests {
         Ok(())
     }
 
-    /// Fixed-length outputs: exactly the destination and the status byte, nothing more or less.
+    /// Integer outputs: a whole one is taken as it is; one without its leading zero bytes is
+    /// the same integer, padded; none, or more than the request had room for, is refused.
     #[test]
-    fn whole_outputs() -> Result {
-        assert_eq!(
-            answer(257, uapi::VIRTIO_CRYPTO_OK, 256)?
-                .whole_output(256)?
-                .len(),
-            256
-        );
-        // One byte short (QEMU 7.2 drops a leading zero byte).
-        assert!(answer(256, uapi::VIRTIO_CRYPTO_OK, 256)?
-            .whole_output(256)
+    fn integer_outputs() -> Result {
+        let mut short = answer(255, uapi::VIRTIO_CRYPTO_OK, 256)?;
+        for (i, b) in short.dst.iter_mut().enumerate() {
+            // CAST: Only the low byte is wanted.
+            *b = i as u8;
+        }
+        let out = short.integer_output(256)?;
+        assert_eq!(&out[..2], &[0, 0]);
+        assert_eq!(out[2], 0);
+        assert_eq!(out[255], 253);
+        let out = answer(257, uapi::VIRTIO_CRYPTO_OK, 256)?.integer_output(256)?;
+        assert!(out.iter().all(|b| *b == 0x5a));
+        assert!(answer(1, uapi::VIRTIO_CRYPTO_OK, 256)?
+            .integer_output(256)
             .is_err());
-        // More than the request had room for.
+        assert!(answer(0, uapi::VIRTIO_CRYPTO_OK, 256)?
+            .integer_output(256)
+            .is_err());
         assert!(answer(258, uapi::VIRTIO_CRYPTO_OK, 256)?
-            .whole_output(256)
+            .integer_output(256)
             .is_err());
         assert!(answer(u32::MAX, uapi::VIRTIO_CRYPTO_OK, 256)?
-            .whole_output(256)
+            .integer_output(256)
             .is_err());
-        // A destination that is not the expected length.
-        assert!(answer(257, uapi::VIRTIO_CRYPTO_OK, 128)?
-            .whole_output(256)
-            .is_err());
-        assert!(answer(0, uapi::VIRTIO_CRYPTO_OK, 0)?
-            .whole_output(usize::MAX)
+        assert!(answer(200, uapi::VIRTIO_CRYPTO_OK, 128)?
+            .integer_output(256)
             .is_err());
         Ok(())
     }
