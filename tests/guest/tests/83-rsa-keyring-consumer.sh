@@ -13,7 +13,8 @@
 #   request and no control request each. The same with the digest in kernel
 #   memory, through the key type as keyctl pkey_sign does, for the restricted
 #   key and for a PKCS#8 key of the same private key (the kernel's
-#   public_key subtype): both equal openssl's.
+#   public_key subtype): both equal openssl's; also a signature whose first
+#   byte is zero, and 10,000 signatures of random digests all verify.
 # - Refused: a key of another subtype for a restricted digest, an unknown
 #   description, a key without the search permission, a revoked and an
 #   expired key, a digest of the wrong size, an output buffer too small, a
@@ -32,7 +33,7 @@
 #   their count before the test.
 . /usr/share/rstkey/lib.sh
 
-ktap_plan 49
+ktap_plan 52
 
 fx=/mnt/ctl/fixtures
 file=/sys/kernel/debug/rstkey/keyring
@@ -93,6 +94,22 @@ done
 d=$(hexof $fx/ak2048-d-sha256.bin) s=$(hexof $fx/ak2048-s-sha256.bin)
 ktap_eq "restricted_digest_at_offset_4000" "$(run "sign rsac2048 sha256 $d restricted 4000")" \
 	"keyring: ok $s"
+# A signature whose first byte is zero, which the device writes without it.
+dz=$(hexof $fx/ak2048-d-zero.bin) sz=$(hexof $fx/ak2048-s-zero.bin)
+ktap_eq "leading_zero_signature_restricted" "$(run "sign rsac2048 sha256 $dz restricted")" \
+	"keyring: ok $sz"
+ktap_eq "leading_zero_signature_kernel" "$(run "sign rsac2048 sha256 $dz kernel")" \
+	"keyring: ok $sz"
+# 10,000 signatures of random digests, each verified: none fails, and some
+# start with a zero byte (39 to 78, as the modulus's first byte is). The
+# debug kernel (lockdep, KASAN), whose signatures take ten times longer,
+# makes 1,000, which may well have none with a zero byte.
+n=10000 zero='[1-9][0-9]*'
+[ -e /proc/lockdep ] && n=1000 zero='[0-9]+'
+got=$(run "repeat rsac2048 $n")
+ktap_diag "$n signatures: $got"
+ktap_check "many_signatures_verify" sh -c \
+	"echo '$got' | grep -Eq '^keyring: ok signed=$n verified=$n zero=$zero\$'"
 ktap_eq "verify_openssl_signature" "$(run "verify rsac2048 sha256 $s $d")" "keyring: ok"
 bad=$(echo "$s" | sed 's/^\(.\{40\}\)./\1f/')
 [ "$bad" = "$s" ] && bad=$(echo "$s" | sed 's/^\(.\{40\}\)./\1e/')

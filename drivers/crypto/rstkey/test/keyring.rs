@@ -17,6 +17,10 @@
 //!   `LEN` bytes (default: 512): any asymmetric key, of the subtype `rstkey` or a PKCS#8 key of
 //!   the kernel's `public_key`.
 //! - `verify <DESCRIPTION> <HASH> <SIGNATURE> <DIGEST>`: `verify_signature()` only.
+//! - `repeat <DESCRIPTION> <COUNT>`: signs `COUNT` random SHA-256 digests through the key type
+//!   and verifies each signature: returns `keyring: ok signed=<N> verified=<N> zero=<N>`, `zero`
+//!   counting the signatures whose first byte is zero (one in 256 to one in 128, as the
+//!   modulus's first byte is), or the error of the first that fails.
 //!
 //! `HASH` is `sha1`, `sha256`, `sha512` or any other the key may refuse. Reading returns
 //! `keyring: ok <SIGNATURE>` (sign), `keyring: ok` (verify) or
@@ -27,6 +31,7 @@ use kernel::{
     debugfs, fmt,
     key::asymmetric,
     prelude::*,
+    random,
     str::CString,
     sync::{
         new_mutex,
@@ -58,6 +63,9 @@ const MAX_OFFSET: usize = 1 << 16;
 
 /// The largest signature: of an RSA-4096 key.
 const MAX_SIG: usize = 512;
+
+/// The most signatures of one `repeat`.
+const MAX_REPEAT: u32 = 100_000;
 
 /// Signs `digest`, a `hash` digest, with the private key of `key` (as the command says:
 /// `restricted [<OFFSET>]` or `kernel [<LEN>]`), and returns the signature.
@@ -131,6 +139,43 @@ fn run(words: &[&[u8]]) -> core::result::Result<CString, Failed> {
             asymmetric::verify(&key, c"rsa", c"pkcs1", &hash, &sig, &digest)
                 .map_err(at("verify"))?;
             ok(fmt!("keyring: ok\n"))
+        }
+        [b"repeat", description, count] => {
+            let description = c_string(description).map_err(&parse)?;
+            let count = parse_number::<u32>(count).map_err(&parse)?;
+            if count > MAX_REPEAT {
+                return Err(parse(EINVAL));
+            }
+            let key = asymmetric::request(&description).map_err(at("lookup"))?;
+            let mut sig = KVec::from_elem(0u8, MAX_SIG, GFP_KERNEL).map_err(|e| parse(e.into()))?;
+            let (mut verified, mut zero) = (0u32, 0u32);
+            for signed in 0..count {
+                let mut digest = [0u8; 32];
+                random::fill_bytes(&mut digest);
+                let n = asymmetric::sign(&key, c"pkcs1", c"sha256", &digest, &mut sig).map_err(
+                    |e| {
+                        pr_info!("keyring repeat: signature {} failed\n", signed);
+                        Failed("sign", e)
+                    },
+                )?;
+                let sig = sig.get(..n).ok_or(Failed("sign", EIO))?;
+                asymmetric::verify(&key, c"rsa", c"pkcs1", c"sha256", sig, &digest).map_err(
+                    |e| {
+                        pr_info!("keyring repeat: signature {} does not verify\n", signed);
+                        Failed("verify", e)
+                    },
+                )?;
+                verified += 1;
+                if sig.first() == Some(&0) {
+                    zero += 1;
+                }
+            }
+            ok(fmt!(
+                "keyring: ok signed={} verified={} zero={}\n",
+                count,
+                verified,
+                zero
+            ))
         }
         _ => Err(parse(EINVAL)),
     }
