@@ -19,6 +19,7 @@ mod fuzz;
 mod ktap;
 mod lint;
 mod patches;
+mod qemu;
 mod qmp;
 mod paths;
 mod scan;

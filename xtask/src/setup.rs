@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! `setup`: the Debian packages, bindgen-cli and the Linux 7.3 source.
+//! `setup`: the Debian packages, bindgen-cli, the Linux 7.3 source and the test platform's QEMU
+//! ([`crate::qemu`]).
 //!
 //! Idempotent: every step first checks whether its result is already there.
 //! The kernel source comes from Debian's trixie-backports suite through a
@@ -11,7 +12,7 @@
 use crate::paths::Paths;
 use crate::util::{self, fmt_dur, output, run_logged, step, Result};
 use std::fs;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
@@ -51,6 +52,18 @@ const PACKAGES: &[&str] = &[
     "cryptsetup-bin",
     // The chart of `bench`.
     "gnuplot-nox",
+    // The test platform's QEMU 10, built from Debian's source (`qemu.rs`); the host's
+    // qemu-system-x86 provides its firmware (seabios, qemu-system-data).
+    "dpkg-dev",
+    "ninja-build",
+    "pkgconf",
+    "python3-venv",
+    "libglib2.0-dev",
+    "zlib1g-dev",
+    "libgcrypt20-dev",
+    "libkeyutils-dev",
+    "seabios",
+    "qemu-system-data",
 ];
 
 /// The kernel source package and the suite it comes from.
@@ -86,6 +99,8 @@ pub fn run() -> Result<Tools> {
     let bindgen = bindgen(&p)?;
     step("setup: Linux 7.3 source");
     source(&p)?;
+    step("setup: QEMU 10 from Debian's source");
+    crate::qemu::setup(&p)?;
     println!("    setup done in {}", fmt_dur(start.elapsed()));
     Ok(Tools { bindgen })
 }
@@ -152,16 +167,19 @@ fn bindgen(p: &Paths) -> Result<PathBuf> {
     Ok(ours)
 }
 
-/// The private apt options: our sources list, lists, cache and an empty status.
-fn apt_opts(p: &Paths) -> Vec<String> {
-    let a = p.apt();
+/// The options of a private apt configuration under `root`: its sources list, lists, cache and
+/// an empty status, so that the system's sources and state are never used.
+pub fn apt_opts(root: &Path) -> Vec<String> {
     vec![
-        format!("-oDir::Etc::SourceList={}", a.join("sources.list").display()),
+        format!(
+            "-oDir::Etc::SourceList={}",
+            root.join("sources.list").display()
+        ),
         "-oDir::Etc::SourceParts=/dev/null".into(),
-        format!("-oDir::State::Lists={}", a.join("lists").display()),
-        format!("-oDir::State::status={}", a.join("status").display()),
-        format!("-oDir::Cache={}", a.join("cache").display()),
-        format!("-oDir::Cache::archives={}", a.join("archives").display()),
+        format!("-oDir::State::Lists={}", root.join("lists").display()),
+        format!("-oDir::State::status={}", root.join("status").display()),
+        format!("-oDir::Cache={}", root.join("cache").display()),
+        format!("-oDir::Cache::archives={}", root.join("archives").display()),
         "-oAPT::Architecture=amd64".into(),
         "-oAPT::Sandbox::User=root".into(),
         "-oDebug::NoLocking=1".into(),
@@ -187,7 +205,7 @@ fn source(p: &Paths) -> Result {
         .as_bytes(),
     )?;
     util::write(&a.join("status"), b"")?;
-    let opts = apt_opts(p);
+    let opts = apt_opts(&a);
     run_logged(
         Command::new("apt-get").args(&opts).arg("update"),
         &p.logs().join("setup-source-apt.log"),

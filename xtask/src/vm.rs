@@ -32,7 +32,7 @@ const GUEST_PROGRAMS: &[&str] = &[
     "/usr/sbin/cryptsetup",
 ];
 
-/// Data queues of the virtio-crypto device. QEMU 7.2's builtin backend
+/// Data queues of the virtio-crypto device. QEMU's builtin backend
 /// refuses more than one ("Only support one queue in cryptdov-builtin
 /// backend").
 const CRYPTO_QUEUES: u32 = 1;
@@ -544,7 +544,18 @@ pub fn boot(opts: &Opts) -> Result<Outcome> {
         format!("virtio-crypto-pci,id=crypto0,cryptodev=cryptodev0,addr={CRYPTO_PCI_SLOT:#x}");
     let qmp_sock = run_dir.join("qmp.sock");
 
-    let mut q = Command::new("qemu-system-x86_64");
+    let qemu = crate::qemu::binary(&p);
+    if !qemu.exists() {
+        return Err(format!(
+            "{}: the test platform's QEMU is not built; run `cargo xtask setup`",
+            qemu.display()
+        )
+        .into());
+    }
+    let mut q = Command::new(&qemu);
+    for dir in crate::qemu::FIRMWARE_DIRS {
+        q.args(["-L", dir]);
+    }
     q.args(["-nodefaults", "-no-reboot", "-display", "none"])
         .args(["-name", "rstkey,debug-threads=on"])
         .args(["-m", "1G", "-smp", "2"])
