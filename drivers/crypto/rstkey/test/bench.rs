@@ -39,10 +39,6 @@ use kernel::{
     debugfs, fmt,
     prelude::*,
     str::CString,
-    sync::{
-        new_mutex,
-        Mutex, //
-    },
     time::{
         Instant,
         Monotonic, //
@@ -58,9 +54,8 @@ use super::cmd::{
     c_string,
     parse_hex,
     parse_number,
-    read_command,
-    split_words,
-    Failed, //
+    Failed,
+    LastResult, //
 };
 
 /// The longest command: an RSA-4096 private key in hexadecimal and the rest.
@@ -181,42 +176,35 @@ fn run(words: &[&[u8]]) -> core::result::Result<Measured, Failed> {
 pub(crate) struct Bench {
     /// The result of the last command.
     #[pin]
-    last: Mutex<Option<CString>>,
+    last: LastResult,
 }
 
 impl Bench {
     /// Creates the file's data.
     pub(crate) fn new() -> impl PinInit<Self, Error> {
         try_pin_init!(Self {
-            last <- new_mutex!(None, "Bench::last"),
+            last <- LastResult::new(),
         }? Error)
     }
 }
 
 impl debugfs::Reader for Bench {
     fn read_from_slice(&self, reader: &mut UserSliceReader) -> Result {
-        let line = read_command(reader, MAX_COMMAND)?;
-        let result = match run(&split_words(&line)?) {
-            Ok(m) => CString::try_from_fmt(fmt!(
+        self.last.run(reader, MAX_COMMAND, "bench", |words| {
+            let m = run(words)?;
+            CString::try_from_fmt(fmt!(
                 "bench: ok ops={} bytes={} ns={}\n",
                 m.ops,
                 m.bytes,
                 m.ns
-            ))?,
-            Err(Failed(step, e)) => {
-                CString::try_from_fmt(fmt!("bench: error {} at {}\n", e.to_errno(), step))?
-            }
-        };
-        *self.last.lock() = Some(result);
-        Ok(())
+            ))
+            .map_err(at("run"))
+        })
     }
 }
 
 impl debugfs::Writer for Bench {
     fn write(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &*self.last.lock() {
-            Some(s) => f.write_str(s.to_str().map_err(|_| fmt::Error)?),
-            None => f.write_str("none\n"),
-        }
+        self.last.write(f)
     }
 }

@@ -1,12 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! What the test-only debugfs files share: reading a command, splitting it into words, parsing
-//! numbers and hexadecimal strings, and reporting the step that failed.
+//! numbers and hexadecimal strings, reporting the step that failed, and keeping the result of the
+//! last command for reading ([`LastResult`]).
 
 use kernel::{
     fmt,
     prelude::*,
     str::CString,
+    sync::{
+        new_mutex,
+        Mutex, //
+    },
     uaccess::UserSliceReader, //
 };
 
@@ -117,5 +122,55 @@ mod tests {
         assert_eq!(parse_number::<u32>(b"4096")?, 4096);
         assert!(parse_number::<u32>(b"-1").is_err());
         Ok(())
+    }
+}
+
+/// The result line of a command file's last command, which reading the file returns.
+#[pin_data]
+pub(crate) struct LastResult {
+    /// The line, `None` before the first command.
+    #[pin]
+    last: Mutex<Option<CString>>,
+}
+
+impl LastResult {
+    /// No command yet.
+    pub(crate) fn new() -> impl PinInit<Self> {
+        pin_init!(Self {
+            last <- new_mutex!(None, "LastResult::last"),
+        })
+    }
+
+    /// Reads a command of at most `max` bytes from `reader`, runs `run` on its words and keeps
+    /// the line `run` returns, or `<prefix>: error <errno> at <step>` for the step that failed.
+    ///
+    /// # Errors
+    ///
+    /// [`EINVAL`] for a command longer than `max`, or the error of reading it or of
+    /// allocating.
+    pub(crate) fn run(
+        &self,
+        reader: &mut UserSliceReader,
+        max: usize,
+        prefix: &str,
+        run: impl FnOnce(&[&[u8]]) -> core::result::Result<CString, Failed>,
+    ) -> Result {
+        let line = read_command(reader, max)?;
+        let result = match run(&split_words(&line)?) {
+            Ok(line) => line,
+            Err(Failed(step, e)) => {
+                CString::try_from_fmt(fmt!("{}: error {} at {}\n", prefix, e.to_errno(), step))?
+            }
+        };
+        *self.last.lock() = Some(result);
+        Ok(())
+    }
+
+    /// Writes the last result, `none` before the first command.
+    pub(crate) fn write(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &*self.last.lock() {
+            Some(s) => f.write_str(s.to_str().map_err(|_| fmt::Error)?),
+            None => f.write_str("none\n"),
+        }
     }
 }

@@ -28,16 +28,7 @@
 //! `region`, `sign` or `verify`.
 
 use kernel::{
-    debugfs, fmt,
-    key::asymmetric,
-    prelude::*,
-    random,
-    str::CString,
-    sync::{
-        new_mutex,
-        Mutex, //
-    },
-    uaccess::UserSliceReader,
+    debugfs, fmt, key::asymmetric, prelude::*, random, str::CString, uaccess::UserSliceReader,
 };
 
 use super::cmd::{
@@ -45,10 +36,9 @@ use super::cmd::{
     c_string,
     parse_hex,
     parse_number,
-    read_command,
-    split_words,
     Failed,
-    Hex, //
+    Hex,
+    LastResult, //
 };
 use crate::{
     asym::RestrictedRsa,
@@ -186,37 +176,26 @@ fn run(words: &[&[u8]]) -> core::result::Result<CString, Failed> {
 pub(crate) struct KeyringTest {
     /// The result of the last command.
     #[pin]
-    last: Mutex<Option<CString>>,
+    last: LastResult,
 }
 
 impl KeyringTest {
     /// Creates the file's data.
     pub(crate) fn new() -> impl PinInit<Self, Error> {
         try_pin_init!(Self {
-            last <- new_mutex!(None, "KeyringTest::last"),
+            last <- LastResult::new(),
         }? Error)
     }
 }
 
 impl debugfs::Reader for KeyringTest {
     fn read_from_slice(&self, reader: &mut UserSliceReader) -> Result {
-        let line = read_command(reader, MAX_COMMAND)?;
-        let result = match run(&split_words(&line)?) {
-            Ok(line) => line,
-            Err(Failed(step, e)) => {
-                CString::try_from_fmt(fmt!("keyring: error {} at {}\n", e.to_errno(), step))?
-            }
-        };
-        *self.last.lock() = Some(result);
-        Ok(())
+        self.last.run(reader, MAX_COMMAND, "keyring", run)
     }
 }
 
 impl debugfs::Writer for KeyringTest {
     fn write(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &*self.last.lock() {
-            Some(s) => f.write_str(s.to_str().map_err(|_| fmt::Error)?),
-            None => f.write_str("none\n"),
-        }
+        self.last.write(f)
     }
 }

@@ -28,9 +28,7 @@ use kernel::{
     str::CString,
     sync::{
         aref::ARef,
-        new_mutex,
-        Arc,
-        Mutex, //
+        Arc, //
     },
     uaccess::UserSliceReader,
 };
@@ -39,10 +37,9 @@ use super::cmd::{
     at,
     parse_hex,
     parse_number,
-    read_command,
-    split_words,
     Failed,
-    Hex, //
+    Hex,
+    LastResult, //
 };
 use crate::{
     engine::{
@@ -78,7 +75,7 @@ pub(crate) struct RsassaTest {
     engine: Arc<VirtioEngine>,
     /// The result of the last command.
     #[pin]
-    last: Mutex<Option<CString>>,
+    last: LastResult,
 }
 
 impl RsassaTest {
@@ -86,7 +83,7 @@ impl RsassaTest {
     pub(crate) fn new(engine: Arc<VirtioEngine>) -> impl PinInit<Self> {
         pin_init!(Self {
             engine,
-            last <- new_mutex!(None, "RsassaTest::last"),
+            last <- LastResult::new(),
         })
     }
 
@@ -197,23 +194,13 @@ impl RsassaTest {
 
 impl debugfs::Reader for RsassaTest {
     fn read_from_slice(&self, reader: &mut UserSliceReader) -> Result {
-        let line = read_command(reader, MAX_COMMAND)?;
-        let result = match self.run(&split_words(&line)?) {
-            Ok(line) => line,
-            Err(Failed(step, e)) => {
-                CString::try_from_fmt(fmt!("rsassa: error {} at {}\n", e.to_errno(), step))?
-            }
-        };
-        *self.last.lock() = Some(result);
-        Ok(())
+        self.last
+            .run(reader, MAX_COMMAND, "rsassa", |words| self.run(words))
     }
 }
 
 impl debugfs::Writer for RsassaTest {
     fn write(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &*self.last.lock() {
-            Some(s) => f.write_str(s.to_str().map_err(|_| fmt::Error)?),
-            None => f.write_str("none\n"),
-        }
+        self.last.write(f)
     }
 }
