@@ -153,6 +153,17 @@ cbc_plain64_openssl() {
 	done
 }
 
+# ktap_back_to_start FREE BUFFERS SESSIONS: the cases pool_back_to_start and
+# no_session_left, once the restricted pool's free pages and buffers and the
+# device's open sessions are back at the counts given (what keys release
+# goes asynchronously).
+ktap_back_to_start() {
+	_state() { echo "$(pool_field free_pages)/$(pool_field buffers)/$(device_stat open_sessions)"; }
+	wait_for_state "$1/$2/$3" _state
+	ktap_eq "pool_back_to_start" "$(pool_field free_pages)/$(pool_field buffers)" "$1/$2"
+	ktap_eq "no_session_left" "$(device_stat open_sessions)" "$3"
+}
+
 # The number of algorithms rstkey registers for the test platform's device:
 # cbc-aes, cbc-paes, pkcs1-rsa-{sha1,sha256,sha512} and pkcs1pad-rsa.
 RSTKEY_ALGS=6

@@ -183,10 +183,7 @@ keyctl unlink "$key" @s > /dev/null
 for bits in 2048 3072 4096; do
 	eval "keyctl unlink \$key$bits @s" > /dev/null
 done
-state() { echo "$(pool_field free_pages)/$(pool_field buffers)/$(device_stat open_sessions)"; }
-wait_for_state "$free0/$bufs0/$sess0" state
-ktap_eq "pool_back_to_start" "$(pool_field free_pages)/$(pool_field buffers)" "$free0/$bufs0"
-ktap_eq "no_session_left" "$(device_stat open_sessions)" "$sess0"
+ktap_back_to_start "$free0" "$bufs0" "$sess0"
 ktap_no_warnings "rstkey-test: rsa-restricted-key start"
 ktap_kmemleak
 rm -rf $tmp
