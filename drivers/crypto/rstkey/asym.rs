@@ -161,14 +161,24 @@ impl RestrictedRsa {
         )
     )]
     pub(crate) fn sign_restricted(&self, hash: &CStr, digest: Restricted<'_>) -> Result<KVec<u8>> {
-        if self.usage & usage::RSA_SIGN == 0 {
-            return Err(EOPNOTSUPP);
-        }
-        let (hash, id) = self.session(Some(hash))?;
+        let (hash, id) = self.signing_session(Some(hash))?;
         let k = self.bytes();
         let padding = self.engine.features().rsa.ok_or(EOPNOTSUPP)?;
         let input = SignInput::new(padding, hash, k, digest)?;
         input.with_segments(|segments| self.engine.rsa_sign(id, hash, segments, k))
+    }
+
+    /// Returns the digest named `name` and the session that signs with it, for a key with the
+    /// sign usage.
+    ///
+    /// # Errors
+    ///
+    /// [`EOPNOTSUPP`] for a key without the sign usage, or as for [`RestrictedRsa::session`].
+    fn signing_session(&self, name: Option<&CStr>) -> Result<(RsaHash, SessionId)> {
+        if self.usage & usage::RSA_SIGN == 0 {
+            return Err(EOPNOTSUPP);
+        }
+        self.session(name)
     }
 
     /// Returns the digest named `name` and the session that signs with it.
@@ -234,10 +244,7 @@ impl asymmetric::Subtype for RestrictedRsa {
         let k = self.bytes();
         match params.op() {
             Some(Op::Sign) => {
-                if self.usage & usage::RSA_SIGN == 0 {
-                    return Err(EOPNOTSUPP);
-                }
-                let (hash, id) = self.session(params.hash_algo())?;
+                let (hash, id) = self.signing_session(params.hash_algo())?;
                 if input.len() != hash.digest_size() {
                     return Err(EINVAL);
                 }
