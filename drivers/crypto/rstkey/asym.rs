@@ -25,10 +25,8 @@
 
 use kernel::{
     crypto::{
-        akcipher::AkcipherTfm,
         rsa,
-        sha1,
-        sig::SigTfm, //
+        sha1, //
     },
     key::{
         asymmetric::{
@@ -54,7 +52,13 @@ use kernel::{
 };
 
 use crate::{
-    algs::pick,
+    algs::{
+        pick,
+        rsa::{
+            generic_encrypt,
+            generic_verify, //
+        },
+    },
     engine::{
         Engine,
         Restricted,
@@ -272,10 +276,8 @@ impl asymmetric::Subtype for RestrictedRsa {
             }
             Some(Op::Encrypt) => {
                 // The public key, with the kernel's generic RSA: nothing secret is involved.
-                let mut tfm = AkcipherTfm::new(c"pkcs1pad(rsa-generic)")?;
-                tfm.set_pub_key(&self.public)?;
                 let out = output.get_mut(..k).ok_or(EOVERFLOW)?;
-                tfm.encrypt(input, out)?;
+                generic_encrypt(&self.public, input, out)?;
                 Ok(k)
             }
             Some(Op::Verify) | None => Err(EOPNOTSUPP),
@@ -288,20 +290,13 @@ impl asymmetric::Subtype for RestrictedRsa {
             return Err(EOPNOTSUPP);
         }
         let (hash, _) = self.session(sig.hash_algo())?;
-        let name = match hash {
-            RsaHash::Sha1 => c"pkcs1(rsa-generic,sha1)",
-            RsaHash::Sha256 => c"pkcs1(rsa-generic,sha256)",
-            RsaHash::Sha512 => c"pkcs1(rsa-generic,sha512)",
-        };
         if sig.signature().len() != self.bytes() || sig.message().len() != hash.digest_size() {
             return Err(EINVAL);
         }
-        let mut tfm = SigTfm::new(name)?;
-        tfm.set_pubkey(&self.public)?;
         // The generic RSASSA-PKCS1-v1_5 says how a signature of the right size fails to verify
         // (an encoded message that does not decode, another digest's prefix, another digest);
         // the keyring's users expect one answer for all: the key rejects the signature.
-        match tfm.verify(sig.signature(), sig.message()) {
+        match generic_verify(&self.public, hash, sig.signature(), sig.message()) {
             Err(e) if e == EBADMSG || e == EINVAL => Err(EKEYREJECTED),
             r => r,
         }

@@ -6,8 +6,7 @@ use kernel::{
     crypto::{
         akcipher::{
             AkcipherAlgorithm,
-            AkcipherRequest,
-            AkcipherTfm, //
+            AkcipherRequest, //
         },
         alg_flags,
         memzero_explicit, //
@@ -17,6 +16,7 @@ use kernel::{
 
 use super::{
     rsa::{
+        generic_encrypt,
         RsaCtx,
         RsaKey, //
     },
@@ -70,7 +70,9 @@ impl AkcipherAlgorithm for Pkcs1PadRsa {
             RsaKey::Restricted {
                 engine, session, ..
             } => engine.rsa_encrypt(*session, &plain, k),
-            RsaKey::Software { public, .. } => software_encrypt(public, &plain, k),
+            RsaKey::Software { public, .. } => KVec::from_elem(0u8, k, GFP_KERNEL)
+                .map_err(Error::from)
+                .and_then(|mut c| generic_encrypt(public, &plain, &mut c).map(|()| c)),
         };
         memzero_explicit(&mut plain);
         req.set_output(&cipher?)
@@ -89,14 +91,4 @@ impl AkcipherAlgorithm for Pkcs1PadRsa {
         memzero_explicit(&mut plain);
         ret
     }
-}
-
-/// Encrypts `plain` with the DER `RSAPublicKey` `public`, of `k` bytes, with the kernel's
-/// generic RSAES-PKCS1-v1_5 ([`RsaKey::Software`]).
-fn software_encrypt(public: &[u8], plain: &[u8], k: usize) -> Result<KVec<u8>> {
-    let mut tfm = AkcipherTfm::new(c"pkcs1pad(rsa-generic)")?;
-    tfm.set_pub_key(public)?;
-    let mut cipher = KVec::from_elem(0u8, k, GFP_KERNEL)?;
-    tfm.encrypt(plain, &mut cipher)?;
-    Ok(cipher)
 }

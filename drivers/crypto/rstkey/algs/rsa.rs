@@ -1,10 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! The key of an RSA transformation, shared by the [`sig`](super::sig) and
-//! [`akcipher`](super::akcipher) algorithms.
+//! [`akcipher`](super::akcipher) algorithms, and the public-key operations with the kernel's
+//! generic RSA for keys no engine holds ([`generic_verify`], [`generic_encrypt`]).
 
 use kernel::{
-    crypto::rsa,
+    crypto::{
+        akcipher::AkcipherTfm,
+        rsa,
+        sig::SigTfm, //
+    },
     prelude::*,
     sync::Arc, //
 };
@@ -34,6 +39,37 @@ pub(crate) fn rsa_key_bits(key: &[u8], keytype: RsaKeyType) -> Result<usize> {
         RsaKeyType::Private => rsa::KeyType::Private,
     };
     rsa::modulus_bits(key, keytype)
+}
+
+/// Verifies with the kernel's generic RSASSA-PKCS1-v1_5, `pkcs1(rsa-generic,<hash>)`, that `sig`
+/// signs `digest`, a `hash` digest, under the DER `RSAPublicKey` `public`.
+///
+/// # Errors
+///
+/// The generic implementation's: [`EKEYREJECTED`] for another digest, [`EBADMSG`] or [`EINVAL`]
+/// for a signature that does not decode, for instance.
+pub(crate) fn generic_verify(public: &[u8], hash: RsaHash, sig: &[u8], digest: &[u8]) -> Result {
+    let name = match hash {
+        RsaHash::Sha1 => c"pkcs1(rsa-generic,sha1)",
+        RsaHash::Sha256 => c"pkcs1(rsa-generic,sha256)",
+        RsaHash::Sha512 => c"pkcs1(rsa-generic,sha512)",
+    };
+    let mut tfm = SigTfm::new(name)?;
+    tfm.set_pubkey(public)?;
+    tfm.verify(sig, digest)
+}
+
+/// Encrypts `plain` into `cipher` with the kernel's generic RSAES-PKCS1-v1_5,
+/// `pkcs1pad(rsa-generic)`, under the DER `RSAPublicKey` `public`.
+///
+/// # Errors
+///
+/// The generic implementation's: [`EOVERFLOW`] if `cipher` is smaller than the key, for
+/// instance.
+pub(crate) fn generic_encrypt(public: &[u8], plain: &[u8], cipher: &mut [u8]) -> Result {
+    let mut tfm = AkcipherTfm::new(c"pkcs1pad(rsa-generic)")?;
+    tfm.set_pub_key(public)?;
+    tfm.encrypt(plain, cipher)
 }
 
 /// The key of an RSA transformation.

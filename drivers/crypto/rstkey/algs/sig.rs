@@ -6,16 +6,14 @@ use core::marker::PhantomData;
 use kernel::{
     crypto::{
         alg_flags,
-        sig::{
-            SigAlgorithm,
-            SigTfm, //
-        },
+        sig::SigAlgorithm, //
     },
     prelude::*,
 };
 
 use super::{
     rsa::{
+        generic_verify,
         RsaCtx,
         RsaKey, //
     },
@@ -35,9 +33,6 @@ pub(crate) trait SigHash: Send + Sync + 'static {
     const NAME: &'static CStr;
     /// The driver's name, `pkcs1-rsa-<hash>-rstkey`.
     const DRIVER_NAME: &'static CStr;
-    /// The generic software implementation, `pkcs1(rsa-generic,<hash>)`, which verifies with a
-    /// public key set while no engine offers RSA ([`RsaKey::Software`]).
-    const GENERIC: &'static CStr;
 }
 
 /// SHA-1.
@@ -47,7 +42,6 @@ impl SigHash for Sha1 {
     const HASH: RsaHash = RsaHash::Sha1;
     const NAME: &'static CStr = c"pkcs1(rsa,sha1)";
     const DRIVER_NAME: &'static CStr = c"pkcs1-rsa-sha1-rstkey";
-    const GENERIC: &'static CStr = c"pkcs1(rsa-generic,sha1)";
 }
 
 /// SHA-256.
@@ -57,7 +51,6 @@ impl SigHash for Sha256 {
     const HASH: RsaHash = RsaHash::Sha256;
     const NAME: &'static CStr = c"pkcs1(rsa,sha256)";
     const DRIVER_NAME: &'static CStr = c"pkcs1-rsa-sha256-rstkey";
-    const GENERIC: &'static CStr = c"pkcs1(rsa-generic,sha256)";
 }
 
 /// SHA-512.
@@ -67,7 +60,6 @@ impl SigHash for Sha512 {
     const HASH: RsaHash = RsaHash::Sha512;
     const NAME: &'static CStr = c"pkcs1(rsa,sha512)";
     const DRIVER_NAME: &'static CStr = c"pkcs1-rsa-sha512-rstkey";
-    const GENERIC: &'static CStr = c"pkcs1(rsa-generic,sha512)";
 }
 
 /// RSASSA-PKCS1-v1_5 with the hash `H` on the accelerator, with the key in restricted memory.
@@ -125,11 +117,7 @@ impl<H: SigHash> SigAlgorithm for RsaPkcs1<H> {
                 &[Segment::Kernel(sig)],
                 &[Segment::Kernel(digest)],
             ),
-            RsaKey::Software { public, .. } => {
-                let mut tfm = SigTfm::new(H::GENERIC)?;
-                tfm.set_pubkey(public)?;
-                tfm.verify(sig, digest)
-            }
+            RsaKey::Software { public, .. } => generic_verify(public, H::HASH, sig, digest),
         }
     }
 }
