@@ -109,7 +109,7 @@ n=10000 zero='[1-9][0-9]*'
 got=$(run "repeat rsac2048 $n")
 ktap_diag "$n signatures: $got"
 ktap_check "many_signatures_verify" sh -c \
-	"echo '$got' | grep -Eq '^keyring: ok signed=$n verified=$n zero=$zero\$'"
+	"echo '$got' | grep -Eq '^keyring: ok verified=$n zero=$zero\$'"
 ktap_eq "verify_openssl_signature" "$(run "verify rsac2048 sha256 $s $d")" "keyring: ok"
 bad=$(echo "$s" | sed 's/^\(.\{40\}\)./\1f/')
 [ "$bad" = "$s" ] && bad=$(echo "$s" | sed 's/^\(.\{40\}\)./\1e/')
