@@ -73,12 +73,12 @@ impl Key {
     /// Looks up a key of the type `ktype` by its description in the keyrings of the calling
     /// task (`request_key()`, without an upcall to user space): its thread, process and session
     /// keyrings, then its user's, as `keyctl search` does. A key the task has no `search`
-    /// permission for, or that is revoked or expired, is not found.
+    /// permission for, a revoked and an expired one are not found.
     ///
     /// # Errors
     ///
-    /// [`ENOKEY`] if there is no such key, [`EACCES`] if the only match is one the task may not
-    /// search, [`EKEYREVOKED`] or [`EKEYEXPIRED`] if it is revoked or expired.
+    /// [`ENOKEY`] if there is no such key (expired keys are passed over), [`EACCES`] if the only
+    /// match is one the task may not search, [`EKEYREVOKED`] if it is revoked.
     ///
     /// # Safety
     ///
@@ -105,12 +105,6 @@ impl Key {
     /// Returns the underlying `struct key`.
     pub fn as_raw(&self) -> *mut bindings::key {
         self.0.get()
-    }
-
-    /// Returns the key's serial number, the id `keyctl` names it by.
-    pub fn serial(&self) -> i32 {
-        // SAFETY: `self` is a valid key by the type invariants; its serial never changes.
-        unsafe { (*self.as_raw()).serial }
     }
 
     /// Returns whether the key is of the type `ktype`.

@@ -319,7 +319,7 @@ fn key_type() -> *mut bindings::key_type {
 ///
 /// # Errors
 ///
-/// As for [`Key::request`]: [`ENOKEY`], [`EACCES`], [`EKEYREVOKED`] or [`EKEYEXPIRED`].
+/// As for [`Key::request`]: [`ENOKEY`], [`EACCES`] or [`EKEYREVOKED`].
 ///
 /// # Examples
 ///
