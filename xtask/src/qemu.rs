@@ -136,24 +136,18 @@ fn source_version(opts: &[String]) -> Result<String> {
             .args(opts)
             .args(["showsrc", "qemu"]),
     )?;
-    let mut versions: Vec<String> = show
+    // The newest, as dpkg orders versions.
+    let version = show
         .lines()
         .filter_map(|l| l.strip_prefix("Version: "))
         .map(|v| v.trim().to_owned())
-        .collect();
-    versions.sort_by(|a, b| {
-        let newer = Command::new("dpkg")
-            .args(["--compare-versions", a, "lt", b])
-            .status()
-            .is_ok_and(|s| s.success());
-        if newer {
-            std::cmp::Ordering::Less
-        } else {
-            std::cmp::Ordering::Greater
-        }
-    });
-    let version = versions
-        .pop()
+        .reduce(|best, v| {
+            if dpkg_compare(&v, "gt", &best) {
+                v
+            } else {
+                best
+            }
+        })
         .ok_or_else(|| format!("no qemu source package in {SUITE}"))?;
     if !version.contains(":10.") {
         return Err(format!("qemu {version} in {SUITE}: QEMU 10 is needed").into());
@@ -161,16 +155,21 @@ fn source_version(opts: &[String]) -> Result<String> {
     Ok(version)
 }
 
+/// Returns whether the Debian versions `a` and `b` compare as `op` says (`gt`, `ge`, ...), as
+/// `dpkg --compare-versions` does.
+fn dpkg_compare(a: &str, op: &str, b: &str) -> bool {
+    Command::new("dpkg")
+        .args(["--compare-versions", a, op, b])
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
 /// Installs meson from [`TOOLS_SUITE`], downloaded through the private configuration (apt
 /// checks it against the signed `Packages` index), unless a new enough one is installed.
 fn build_tools(p: &Paths, opts: &[String]) -> Result {
     let have = output(Command::new("dpkg-query").args(["-W", "-f=${Version}", "meson"]))
         .unwrap_or_default();
-    let new_enough = !have.is_empty()
-        && Command::new("dpkg")
-            .args(["--compare-versions", &have, "ge", "1.5"])
-            .status()
-            .is_ok_and(|s| s.success());
+    let new_enough = !have.is_empty() && dpkg_compare(&have, "ge", "1.5");
     if new_enough {
         return Ok(());
     }
@@ -226,6 +225,8 @@ fn fetch(p: &Paths, opts: &[String], version: &str) -> Result<PathBuf> {
         .ok_or("apt-get source: no .dsc")?;
     let src = d.join("src");
     let _ = fs::remove_dir_all(&src);
+    // apt checked every file of the package against the signed index; dpkg-source would check
+    // the .dsc's own signature, for which it needs the Debian developers' keyring.
     run_logged(
         Command::new("dpkg-source")
             .current_dir(&dl)
