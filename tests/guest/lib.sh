@@ -153,6 +153,15 @@ cbc_plain64_openssl() {
 	done
 }
 
+# flip_byte FILE OFFSET: changes the byte at OFFSET of FILE, inverting its
+# lowest bit (writing a fixed value would change nothing where the byte
+# already has it).
+flip_byte() {
+	_b=$(od -An -tu1 -j"$2" -N1 "$1" | tr -d ' ')
+	# shellcheck disable=SC2059 # the format is the octal escape of the byte.
+	printf "\\$(printf '%03o' $((_b ^ 1)))" | dd of="$1" bs=1 seek="$2" conv=notrunc 2>/dev/null
+}
+
 # ktap_back_to_start FREE BUFFERS SESSIONS: the cases pool_back_to_start and
 # no_session_left, once the restricted pool's free pages and buffers and the
 # device's open sessions are back at the counts given (what keys release

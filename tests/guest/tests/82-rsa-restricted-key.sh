@@ -67,7 +67,7 @@ for bits in 2048 3072 4096; do
 	done
 	ktap_eq "rsa${bits}_verifies_openssl_signatures" "$ok" 1
 	cp $k-s-sha256.bin $tmp/bad-sig
-	printf '\001' | dd of=$tmp/bad-sig bs=1 seek=20 conv=notrunc 2>/dev/null
+	flip_byte $tmp/bad-sig 20
 	ktap_eq "rsa${bits}_changed_signature_rejected" \
 		"$(err keyctl pkey_verify "$key" 0 $k-d-sha256.bin $tmp/bad-sig enc=pkcs1 hash=sha256)" \
 		"Key was rejected by service"
@@ -75,7 +75,7 @@ for bits in 2048 3072 4096; do
 		"$(err keyctl pkey_verify "$key" 0 $k-d-sha1.bin $k-s-sha256.bin enc=pkcs1 hash=sha1)" \
 		"Key was rejected by service"
 	cp $k-d-sha256.bin $tmp/bad-d
-	printf '\001' | dd of=$tmp/bad-d bs=1 seek=5 conv=notrunc 2>/dev/null
+	flip_byte $tmp/bad-d 5
 	ktap_eq "rsa${bits}_changed_digest_rejected" \
 		"$(err keyctl pkey_verify "$key" 0 $tmp/bad-d $k-s-sha256.bin enc=pkcs1 hash=sha256)" \
 		"Key was rejected by service"
@@ -84,7 +84,7 @@ for bits in 2048 3072 4096; do
 	[ -s $tmp/err ] && ktap_diag "decrypt $bits: $(cat $tmp/err)"
 	ktap_check "rsa${bits}_decrypts_openssl" cmp -s $tmp/plain $k-plain.bin
 	cp $k-cipher.bin $tmp/bad-c
-	printf '\001' | dd of=$tmp/bad-c bs=1 seek=10 conv=notrunc 2>/dev/null
+	flip_byte $tmp/bad-c 10
 	ktap_eq "rsa${bits}_changed_ciphertext_refused" \
 		"$(err keyctl pkey_decrypt "$key" 0 $tmp/bad-c enc=pkcs1)" "Invalid argument"
 	keyctl pkey_encrypt "$key" 0 $k-plain.bin enc=pkcs1 > $tmp/enc 2>$tmp/err
@@ -123,7 +123,7 @@ keyctl unlink "$key" @s > /dev/null
 b=$tmp/bad.blob
 cp $fx/ak2048.blob $b
 len=$(wc -c < $b)
-printf '\001' | dd of=$b bs=1 seek=$((len - 1)) conv=notrunc 2>/dev/null
+flip_byte $b $((len - 1))
 for c in key32.blob:"Permission denied" $b:"Bad message" ak-other-device.blob:"Bad message" \
 	 ak-other-pub.blob:"Bad message" rsa-other-pub.blob:"Invalid argument"; do
 	f=${c%%:*} msg=${c#*:}

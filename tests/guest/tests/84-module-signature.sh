@@ -33,7 +33,7 @@ err() { "$@" 2>&1 >/dev/null | sed 's/^.*: //' | tail -1; }
 # bytes) and the marker (28 bytes).
 bad_sig() {
 	cp "$1" "$2"
-	printf '\001' | dd of="$2" bs=1 seek=$(($(wc -c < "$1") - 40 - 16)) conv=notrunc 2>/dev/null
+	flip_byte "$2" $(($(wc -c < "$1") - 40 - 16))
 }
 
 # virtio_crypto needs crypto_engine, a module too: modprobe loads it (its
@@ -61,7 +61,7 @@ data=$(device_stat data_requests)
 ktap_eq "changed_signature_refused" "$(err insmod $tmp/bad-sig.ko)" "Key was rejected by service"
 ktap_check "changed_signature_checked_on_device" test "$(device_stat data_requests)" -gt "$data"
 cp "$ko" $tmp/bad-code.ko
-printf '\001' | dd of=$tmp/bad-code.ko bs=1 seek=100 conv=notrunc 2>/dev/null
+flip_byte $tmp/bad-code.ko 100
 ktap_eq "changed_module_refused" "$(err insmod $tmp/bad-code.ko)" "Key was rejected by service"
 
 # Without a device, rstkey's pkcs1(rsa,<hash>) stays registered and keeps
